@@ -1,0 +1,25 @@
+//! Runs WebAssembly specification test scripts (`.wast`) against Wisp.
+//!
+//! Every directive kind of the script format is understood: modules
+//! (including `module definition` / `module instance`), `register`,
+//! `invoke`, `get`, and the assertions `assert_return` (with NaN and lane
+//! patterns), `assert_trap`, `assert_exhaustion`, `assert_invalid`,
+//! `assert_malformed`, `assert_unlinkable` and `assert_trap` on module
+//! instantiation (the former `assert_uninstantiable`).
+//!
+//! ```
+//! let script = r#"
+//!   (module (func (export "add") (param i32 i32) (result i32)
+//!     (i32.add (local.get 0) (local.get 1))))
+//!   (assert_return (invoke "add" (i32.const 1) (i32.const 2)) (i32.const 3))
+//!   (assert_trap (module (func $f unreachable) (start $f)) "unreachable")
+//! "#;
+//! let outcome = wisp_wast::run(script, &wisp::Config::default()).unwrap();
+//! assert_eq!((outcome.passed, outcome.failed), (2, 0));
+//! ```
+#![deny(missing_docs)]
+
+mod runner;
+mod values;
+
+pub use runner::{Failure, Outcome, run};

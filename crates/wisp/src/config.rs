@@ -1,0 +1,130 @@
+//! Engine configuration.
+
+use wisp_environ::Features;
+
+/// Which execution tier runs the code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Strategy {
+    /// Pick the best available tier. Today this is the interpreter.
+    #[default]
+    Auto,
+    /// The interpreter: translation is lazy and starts instantly.
+    Interpreter,
+    /// The optimizing compiler built on Cranelift.
+    Cranelift,
+}
+
+/// Settings for an [`Engine`](crate::Engine).
+///
+/// The defaults enable WebAssembly 2.0 exactly: every proposal that is part
+/// of the 2.0 specification is on, later ones are off.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) features: Features,
+    pub(crate) strategy: Strategy,
+    pub(crate) max_wasm_stack: usize,
+    pub(crate) max_call_depth: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            features: Features::default(),
+            strategy: Strategy::Auto,
+            max_wasm_stack: 16 << 20,
+            max_call_depth: 100_000,
+        }
+    }
+}
+
+macro_rules! proposal_switches {
+    ($( $(#[$doc:meta])* $method:ident => $field:ident, )*) => {
+        impl Config {
+            $(
+                $(#[$doc])*
+                pub fn $method(&mut self, enable: bool) -> &mut Self {
+                    self.features.$field = enable;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+proposal_switches! {
+    /// [Mutable globals](https://github.com/WebAssembly/mutable-global) may be
+    /// imported and exported. Default: on (Wasm 2.0).
+    wasm_mutable_global => mutable_global,
+    /// [Sign-extension operators](https://github.com/WebAssembly/sign-extension-ops).
+    /// Default: on (Wasm 2.0).
+    wasm_sign_extension => sign_extension,
+    /// [Non-trapping float-to-int conversions](https://github.com/WebAssembly/nontrapping-float-to-int-conversions).
+    /// Default: on (Wasm 2.0).
+    wasm_saturating_float_to_int => saturating_float_to_int,
+    /// [Multi-value](https://github.com/WebAssembly/multi-value) results and
+    /// block parameters. Default: on (Wasm 2.0).
+    wasm_multi_value => multi_value,
+    /// [Bulk memory operations](https://github.com/WebAssembly/bulk-memory-operations).
+    /// Default: on (Wasm 2.0).
+    wasm_bulk_memory => bulk_memory,
+    /// [Reference types](https://github.com/WebAssembly/reference-types).
+    /// Default: on (Wasm 2.0).
+    wasm_reference_types => reference_types,
+    /// [128-bit SIMD](https://github.com/WebAssembly/simd). Default: on (Wasm 2.0).
+    wasm_simd => simd,
+    /// [Relaxed SIMD](https://github.com/WebAssembly/relaxed-simd). Default: off.
+    wasm_relaxed_simd => relaxed_simd,
+    /// [Tail calls](https://github.com/WebAssembly/tail-call). Default: off;
+    /// not yet executed by the interpreter.
+    wasm_tail_call => tail_call,
+    /// [Extended constant expressions](https://github.com/WebAssembly/extended-const).
+    /// Default: off.
+    wasm_extended_const => extended_const,
+    /// [Multiple memories](https://github.com/WebAssembly/multi-memory). Default: off.
+    wasm_multi_memory => multi_memory,
+    /// [64-bit memories](https://github.com/WebAssembly/memory64). Default: off.
+    wasm_memory64 => memory64,
+    /// [Exception handling](https://github.com/WebAssembly/exception-handling).
+    /// Default: off; not yet executed by the interpreter.
+    wasm_exceptions => exceptions,
+    /// [Typed function references](https://github.com/WebAssembly/function-references).
+    /// Default: off; not yet executed by the interpreter.
+    wasm_function_references => function_references,
+    /// [Garbage collection](https://github.com/WebAssembly/gc). Default: off;
+    /// not yet executed by the interpreter.
+    wasm_gc => gc,
+}
+
+impl Config {
+    /// A configuration with the defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Chooses the execution tier. Default: [`Strategy::Auto`].
+    pub fn strategy(&mut self, strategy: Strategy) -> &mut Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// The most bytes of value stack (locals and operands of all active
+    /// Wasm frames) one call may use before trapping with "call stack
+    /// exhausted". Default: 16 MiB.
+    pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
+        self.max_wasm_stack = bytes;
+        self
+    }
+
+    /// The deepest nesting of Wasm calls before trapping with "call stack
+    /// exhausted". Default: 100 000. Wasm-to-Wasm calls never use the host
+    /// stack, so this is safe at any host thread stack size.
+    pub fn max_call_depth(&mut self, depth: u32) -> &mut Self {
+        self.max_call_depth = depth;
+        self
+    }
+
+    /// The enabled proposals.
+    pub fn features(&self) -> Features {
+        self.features
+    }
+}

@@ -1,0 +1,356 @@
+//! Instances and instantiation.
+
+use wisp_environ::{
+    ConstExpr, ConstOp, DataKind, ElemKind, ExternKind, ImportKind, MemoryType, TableType,
+};
+
+use crate::store::{FuncEntity, GlobalEntity, InstanceEntity, StoreInner};
+use crate::vm::memory::LinearMemory;
+use crate::vm::table::TableData;
+use crate::{
+    AsContext, AsContextMut, Error, Extern, Func, Global, Memory, Module, Result, Store, Table,
+    Trap, TypedFunc, WasmParams, WasmResults,
+};
+
+/// An instantiated module: its functions, memories, tables and globals
+/// live in the store that created it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Instance {
+    pub(crate) store_id: u64,
+    pub(crate) index: u32,
+}
+
+impl Instance {
+    /// Instantiates `module` with `imports` given in the order of the
+    /// module's imports, then runs its start function.
+    pub fn new<T>(
+        mut store: impl AsContextMut<Data = T>,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        instantiate(store.as_context_mut().0, module, imports)
+    }
+
+    /// The export called `name`.
+    pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
+        let ctx = store.as_context();
+        let inner = ctx.inner_ref();
+        assert_eq!(inner.id, self.store_id, "Instance used with the wrong store");
+        export_of(inner, self.index, name)
+    }
+
+    /// All exports, in order.
+    pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
+        let ctx = store.as_context();
+        let inner = ctx.inner_ref();
+        assert_eq!(inner.id, self.store_id, "Instance used with the wrong store");
+        let module = &inner.instances[self.index as usize].module;
+        module
+            .info()
+            .exports
+            .iter()
+            .filter_map(|e| Some((e.name.clone(), export_of(inner, self.index, &e.name)?)))
+            .collect()
+    }
+
+    /// The exported function called `name`.
+    pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// The exported function called `name`, with a static signature.
+    pub fn get_typed_func<P: WasmParams, R: WasmResults>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<TypedFunc<P, R>> {
+        let f = self
+            .get_func(&store, name)
+            .ok_or_else(|| Error::link(format!("no exported function named `{name}`")))?;
+        f.typed(&store)
+    }
+
+    /// The exported memory called `name`.
+    pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    /// The exported table called `name`.
+    pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+
+    /// The exported global called `name`.
+    pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+}
+
+pub(crate) fn export_of(inner: &StoreInner, instance: u32, name: &str) -> Option<Extern> {
+    let inst = &inner.instances[instance as usize];
+    let e = inst.module.info().export(name)?;
+    let id = inner.id;
+    let i = e.index as usize;
+    Some(match e.kind {
+        ExternKind::Func => Extern::Func(Func::from_raw(id, inst.funcs[i])),
+        ExternKind::Table => Extern::Table(Table { store_id: id, index: inst.tables[i] }),
+        ExternKind::Memory => Extern::Memory(Memory { store_id: id, index: inst.memories[i] }),
+        ExternKind::Global => Extern::Global(Global { store_id: id, index: inst.globals[i] }),
+        ExternKind::Tag => return None,
+    })
+}
+
+fn table_matches(actual: &TableType, required: &TableType) -> bool {
+    actual.element == required.element
+        && actual.table64 == required.table64
+        && actual.minimum >= required.minimum
+        && match required.maximum {
+            None => true,
+            Some(max) => actual.maximum.is_some_and(|a| a <= max),
+        }
+}
+
+fn memory_matches(actual: &MemoryType, required: &MemoryType) -> bool {
+    actual.memory64 == required.memory64
+        && actual.shared == required.shared
+        && actual.page_size_log2 == required.page_size_log2
+        && actual.minimum >= required.minimum
+        && match required.maximum {
+            None => true,
+            Some(max) => actual.maximum.is_some_and(|a| a <= max),
+        }
+}
+
+/// Checks one import against what the module requires.
+fn check_import(
+    inner: &StoreInner,
+    module: &Module,
+    kind: &ImportKind,
+    ext: &Extern,
+) -> Result<(), String> {
+    match (kind, ext) {
+        (ImportKind::Func(t), Extern::Func(f)) => {
+            let actual = inner.funcs[f.index as usize].type_id();
+            if actual != module.type_id(*t) {
+                return Err(format!(
+                    "expected {}, found {}",
+                    module.info().types[*t as usize],
+                    inner.func_ty(f.index)
+                ));
+            }
+        }
+        (ImportKind::Table(want), Extern::Table(t)) => {
+            let data = &inner.tables[t.index as usize];
+            let actual = TableType { minimum: data.size(), ..data.ty };
+            if !table_matches(&actual, want) {
+                return Err(format!("table type {actual:?} does not match {want:?}"));
+            }
+        }
+        (ImportKind::Memory(want), Extern::Memory(m)) => {
+            let mem = &inner.memories[m.index as usize];
+            let actual = MemoryType { minimum: mem.pages(), ..mem.ty() };
+            if !memory_matches(&actual, want) {
+                return Err(format!("memory type {actual:?} does not match {want:?}"));
+            }
+        }
+        (ImportKind::Global(want), Extern::Global(g)) => {
+            let actual = inner.globals[g.index as usize].ty;
+            if actual != *want {
+                return Err(format!("global type {actual:?} does not match {want:?}"));
+            }
+        }
+        (ImportKind::Tag(_), _) => return Err("exception tags are not supported".into()),
+        (want, _) => {
+            return Err(format!("expected a {}, found a different kind", kind_name(want)));
+        }
+    }
+    Ok(())
+}
+
+fn kind_name(kind: &ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Func(_) => "function",
+        ImportKind::Table(_) => "table",
+        ImportKind::Memory(_) => "memory",
+        ImportKind::Global(_) => "global",
+        ImportKind::Tag(_) => "tag",
+    }
+}
+
+/// Evaluates a constant expression to a 128-bit cell pair.
+fn eval_const(inner: &StoreInner, globals: &[u32], funcs: &[u32], expr: &ConstExpr) -> u128 {
+    let mut stack: Vec<u128> = Vec::with_capacity(2);
+    for op in expr.ops() {
+        let v = match *op {
+            ConstOp::I32(v) => u128::from(v as u32),
+            ConstOp::I64(v) => u128::from(v as u64),
+            ConstOp::F32(v) => u128::from(v),
+            ConstOp::F64(v) => u128::from(v),
+            ConstOp::V128(v) => v,
+            ConstOp::RefNull(_) => 0,
+            ConstOp::RefFunc(f) => u128::from(funcs[f as usize]) + 1,
+            ConstOp::GlobalGet(g) => inner.globals[globals[g as usize] as usize].value,
+            ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                let b = stack.pop().unwrap_or(0) as u32;
+                let a = stack.pop().unwrap_or(0) as u32;
+                u128::from(match op {
+                    ConstOp::I32Add => a.wrapping_add(b),
+                    ConstOp::I32Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                })
+            }
+            ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                let b = stack.pop().unwrap_or(0) as u64;
+                let a = stack.pop().unwrap_or(0) as u64;
+                u128::from(match op {
+                    ConstOp::I64Add => a.wrapping_add(b),
+                    ConstOp::I64Sub => a.wrapping_sub(b),
+                    _ => a.wrapping_mul(b),
+                })
+            }
+        };
+        stack.push(v);
+    }
+    stack.pop().unwrap_or(0)
+}
+
+pub(crate) fn instantiate<T>(
+    store: &mut Store<T>,
+    module: &Module,
+    imports: &[Extern],
+) -> Result<Instance> {
+    if !crate::Engine::same(store.engine(), module.engine()) {
+        return Err(Error::link("module and store belong to different engines"));
+    }
+    let info = module.info();
+    if imports.len() != info.imports.len() {
+        return Err(Error::link(format!(
+            "module has {} import(s), {} given",
+            info.imports.len(),
+            imports.len()
+        )));
+    }
+    let inner = &mut store.inner;
+    let mut funcs = Vec::with_capacity(info.funcs.len());
+    let mut tables = Vec::with_capacity(info.tables.len());
+    let mut memories = Vec::with_capacity(info.memories.len());
+    let mut globals = Vec::with_capacity(info.globals.len());
+    for (import, ext) in info.imports.iter().zip(imports) {
+        let id = match ext {
+            Extern::Func(f) => f.store_id,
+            Extern::Table(t) => t.store_id,
+            Extern::Memory(m) => m.store_id,
+            Extern::Global(g) => g.store_id,
+        };
+        inner.check_id(id)?;
+        check_import(inner, module, &import.kind, ext).map_err(|why| {
+            Error::link(format!(
+                "incompatible import type for `{}::{}`: {why}",
+                import.module, import.name
+            ))
+        })?;
+        match ext {
+            Extern::Func(f) => funcs.push(f.index),
+            Extern::Table(t) => tables.push(t.index),
+            Extern::Memory(m) => memories.push(m.index),
+            Extern::Global(g) => globals.push(g.index),
+        }
+    }
+    let instance_index = inner.instances.len() as u32;
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let type_id = module.type_id(info.funcs[index as usize]);
+        inner.funcs.push(FuncEntity::Wasm { instance: instance_index, index, type_id });
+        funcs.push(inner.funcs.len() as u32 - 1);
+    }
+    for (i, init) in info.global_inits.iter().enumerate() {
+        let ty = info.globals[info.num_imported_globals as usize + i];
+        let value = eval_const(inner, &globals, &funcs, init);
+        inner.globals.push(GlobalEntity { ty, value });
+        globals.push(inner.globals.len() as u32 - 1);
+    }
+    for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
+        let init = info
+            .table_inits
+            .iter()
+            .find(|(t, _)| *t as usize == i)
+            .map_or(0, |(_, e)| eval_const(inner, &globals, &funcs, e) as u64);
+        let table = TableData::new(*ty, init, inner.max_table_elements)
+            .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
+        inner.tables.push(table);
+        tables.push(inner.tables.len() as u32 - 1);
+    }
+    for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
+        let mem = LinearMemory::new(*ty, inner.max_memory_bytes).ok_or_else(|| {
+            Error::resource("cannot allocate linear memory of the requested size")
+        })?;
+        inner.memories.push(mem);
+        memories.push(inner.memories.len() as u32 - 1);
+    }
+    let elems: Box<[Box<[u64]>]> = info
+        .elems
+        .iter()
+        .map(|seg| {
+            seg.items.iter().map(|e| eval_const(inner, &globals, &funcs, e) as u64).collect()
+        })
+        .collect();
+    inner.instances.push(InstanceEntity {
+        module: module.clone(),
+        funcs: funcs.into(),
+        tables: tables.into(),
+        memories: memories.into(),
+        globals: globals.into(),
+        elems,
+        dropped_datas: vec![false; info.datas.len()].into(),
+    });
+    let instance = Instance { store_id: inner.id, index: instance_index };
+    initialize_segments(inner, instance_index)?;
+    if let Some(start) = info.start {
+        let func = inner.instances[instance_index as usize].funcs[start as usize];
+        crate::interp::invoke(store, func, &mut [])?;
+    }
+    Ok(instance)
+}
+
+/// Applies active element and data segments, in order, then drops them
+/// (and declared element segments).
+fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
+    let module = inner.instances[instance as usize].module.clone();
+    let info = module.info();
+    for (i, seg) in info.elems.iter().enumerate() {
+        match &seg.kind {
+            ElemKind::Active { table, offset } => {
+                let inst = &inner.instances[instance as usize];
+                let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
+                let table = inst.tables[*table as usize] as usize;
+                let items = std::mem::take(&mut inner.instances[instance as usize].elems[i]);
+                let elems = &mut inner.tables[table].elems;
+                let end =
+                    offset.checked_add(items.len() as u64).filter(|&e| e <= elems.len() as u64);
+                let Some(end) = end else {
+                    return Err(Trap::TableOutOfBounds.into());
+                };
+                elems[offset as usize..end as usize].copy_from_slice(&items);
+            }
+            ElemKind::Declared => {
+                inner.instances[instance as usize].elems[i] = Box::new([]);
+            }
+            ElemKind::Passive => {}
+        }
+    }
+    for (i, seg) in info.datas.iter().enumerate() {
+        if let DataKind::Active { memory, offset } = &seg.kind {
+            let inst = &inner.instances[instance as usize];
+            let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
+            let mem = inst.memories[*memory as usize] as usize;
+            let data = inner.memories[mem].data_mut();
+            let end =
+                offset.checked_add(seg.bytes.len() as u64).filter(|&e| e <= data.len() as u64);
+            let Some(end) = end else {
+                return Err(Trap::MemoryOutOfBounds.into());
+            };
+            data[offset as usize..end as usize].copy_from_slice(&seg.bytes);
+            inner.instances[instance as usize].dropped_datas[i] = true;
+        }
+    }
+    Ok(())
+}

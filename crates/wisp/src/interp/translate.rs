@@ -1,0 +1,1447 @@
+//! Translation of one validated Wasm function body into register bytecode.
+//!
+//! The Wasm operand stack is mapped onto frame cells by height: the value at
+//! stack position `i` lives in a fixed "home" cell. `local.get` and constants
+//! are not copied on push; they stay lazy operands that later instructions
+//! read directly, so `local.get a; local.get b; i32.add; local.set c` becomes
+//! the single instruction `I32Add(c, a, b)`. Branch targets are patched once
+//! known, comparisons feeding a branch fuse into compare-and-branch
+//! instructions, and values crossing a label are moved into the label's cells.
+
+use wasmparser::{BlockType, FunctionBody, Operator};
+use wisp_environ::{ModuleInfo, ValType};
+
+use super::isa::{Instr, Reg};
+use super::simd::{self, SimdInstr};
+use crate::Error;
+
+/// A function translated to bytecode.
+#[derive(Debug)]
+pub(crate) struct CompiledFunc {
+    pub code: Box<[Instr]>,
+    /// v128 constants and shuffle patterns.
+    pub consts: Box<[u128]>,
+    /// Cells the frame needs: parameters, locals and temporaries.
+    pub frame_cells: u32,
+    /// Cells taken by the parameters.
+    pub param_cells: u32,
+    /// Cells taken by parameters and declared locals.
+    pub local_cells: u32,
+}
+
+/// The largest frame a function may use, in cells.
+const MAX_FRAME_CELLS: u32 = 1 << 24;
+
+pub(crate) fn translate(
+    info: &ModuleInfo,
+    features: wisp_environ::Features,
+    bytes: &[u8],
+    func_index: u32,
+) -> Result<CompiledFunc, Error> {
+    let defined = (func_index - info.num_imported_funcs) as usize;
+    let range = info.bodies[defined].range.clone();
+    let body = FunctionBody::new(wasmparser::BinaryReader::new_features(
+        &bytes[range.clone()],
+        range.start as u64,
+        features.to_wasmparser(),
+    ));
+    let ty = info.func_type(func_index);
+    let mut t = Translator::new(info);
+    for &p in ty.params() {
+        t.declare_local(p)?;
+    }
+    let param_cells = t.local_cells;
+    for local in body.get_locals_reader()? {
+        let (count, ty) = local?;
+        let ty = ValType::from_wasmparser(ty);
+        for _ in 0..count {
+            t.declare_local(ty)?;
+        }
+    }
+    t.max_cells = t.local_cells;
+    t.ctrl.push(Control {
+        kind: Kind::Func,
+        height: 0,
+        base: 0,
+        params: Box::new([]),
+        results: ty.results().into(),
+        start: 0,
+        fixups: Vec::new(),
+        else_at: None,
+        branched: false,
+    });
+    let mut reader = body.get_operators_reader()?;
+    while !reader.eof() {
+        let op = reader.read()?;
+        t.op(op)?;
+    }
+    Ok(CompiledFunc {
+        code: t.code.into(),
+        consts: t.consts.into(),
+        frame_cells: t.max_cells,
+        param_cells,
+        local_cells: t.local_cells,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Src {
+    /// The value is in a local's cell (a lazy `local.get`).
+    Local(Reg),
+    /// The value is in its home cell.
+    Temp,
+    /// A constant not yet written anywhere (raw bits).
+    Const(u64),
+    /// A v128 constant not yet written anywhere.
+    ConstV128(u128),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Operand {
+    src: Src,
+    ty: ValType,
+    /// The home cell of this stack position.
+    slot: Reg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Func,
+    Block,
+    Loop,
+    If,
+    Else,
+}
+
+#[derive(Debug)]
+struct Control {
+    kind: Kind,
+    /// Operand stack length below the block's parameters.
+    height: usize,
+    /// Home cell of the first parameter/result.
+    base: Reg,
+    params: Box<[ValType]>,
+    results: Box<[ValType]>,
+    /// Loop: the instruction index of its head.
+    start: u32,
+    /// Jumps to the end of the block, to patch when it is reached.
+    fixups: Vec<usize>,
+    /// `if`: the jump to the else branch, to patch at `else` or `end`.
+    else_at: Option<usize>,
+    /// Whether any branch targets the end of this block.
+    branched: bool,
+}
+
+impl Control {
+    /// Types carried by a branch to this label.
+    fn label_types(&self) -> &[ValType] {
+        if self.kind == Kind::Loop { &self.params } else { &self.results }
+    }
+}
+
+struct Translator<'a> {
+    info: &'a ModuleInfo,
+    code: Vec<Instr>,
+    consts: Vec<u128>,
+    stack: Vec<Operand>,
+    ctrl: Vec<Control>,
+    /// Cell of each local.
+    local_regs: Vec<Reg>,
+    local_types: Vec<ValType>,
+    local_cells: u32,
+    max_cells: u32,
+    /// Whether the current position can execute.
+    reachable: bool,
+    /// Nesting depth of blocks opened inside unreachable code.
+    dead_depth: u32,
+    /// The last instruction wrote the top operand's home cell and nothing
+    /// else, and no label has been bound since: its destination may be
+    /// retargeted.
+    last: Option<usize>,
+}
+
+type R<T = ()> = Result<T, Error>;
+
+fn too_large() -> Error {
+    Error::resource("function too large: its frame exceeds the interpreter's limit")
+}
+
+impl<'a> Translator<'a> {
+    fn new(info: &'a ModuleInfo) -> Self {
+        Self {
+            info,
+            code: Vec::new(),
+            consts: Vec::new(),
+            stack: Vec::new(),
+            ctrl: Vec::new(),
+            local_regs: Vec::new(),
+            local_types: Vec::new(),
+            local_cells: 0,
+            max_cells: 0,
+            reachable: true,
+            dead_depth: 0,
+            last: None,
+        }
+    }
+
+    fn declare_local(&mut self, ty: ValType) -> R {
+        self.local_regs.push(self.local_cells);
+        self.local_types.push(ty);
+        self.local_cells = self
+            .local_cells
+            .checked_add(ty.cells())
+            .filter(|&c| c <= MAX_FRAME_CELLS)
+            .ok_or_else(too_large)?;
+        Ok(())
+    }
+
+    // ---- emission helpers ----
+
+    fn pc(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    fn emit(&mut self, instr: Instr) -> usize {
+        self.last = None;
+        self.code.push(instr);
+        self.code.len() - 1
+    }
+
+    /// Emits an instruction whose only output is the operand just pushed.
+    fn emit_result(&mut self, instr: Instr) {
+        let at = self.emit(instr);
+        self.last = Some(at);
+    }
+
+    fn next_slot(&self) -> Reg {
+        self.stack.last().map_or(self.local_cells, |o| o.slot + o.ty.cells())
+    }
+
+    fn push(&mut self, src: Src, ty: ValType) -> R<Reg> {
+        let slot = self.next_slot();
+        let end =
+            slot.checked_add(ty.cells()).filter(|&c| c <= MAX_FRAME_CELLS).ok_or_else(too_large)?;
+        self.max_cells = self.max_cells.max(end);
+        self.stack.push(Operand { src, ty, slot });
+        Ok(slot)
+    }
+
+    fn push_temp(&mut self, ty: ValType) -> R<Reg> {
+        self.push(Src::Temp, ty)
+    }
+
+    fn pop(&mut self) -> Operand {
+        // Validation guarantees the operand exists in reachable code.
+        self.stack.pop().expect("validated operand stack")
+    }
+
+    /// Writes a lazy operand into its home cell.
+    fn materialize_operand(&mut self, op: &mut Operand) {
+        match op.src {
+            Src::Temp => {}
+            Src::Local(r) => {
+                let instr = if op.ty == ValType::V128 {
+                    Instr::Copy2(op.slot, r)
+                } else {
+                    Instr::Copy(op.slot, r)
+                };
+                self.emit(instr);
+            }
+            Src::Const(bits) => {
+                self.emit(const_instr(op.slot, bits));
+            }
+            Src::ConstV128(v) => {
+                let idx = self.add_const(v);
+                self.emit(Instr::ConstV128(op.slot, idx));
+            }
+        }
+        op.src = Src::Temp;
+    }
+
+    /// The register holding an operand, writing constants to its home cell.
+    fn reg(&mut self, mut op: Operand) -> Reg {
+        match op.src {
+            Src::Local(r) => r,
+            Src::Temp => op.slot,
+            _ => {
+                self.materialize_operand(&mut op);
+                op.slot
+            }
+        }
+    }
+
+    fn add_const(&mut self, v: u128) -> u32 {
+        self.consts.push(v);
+        self.consts.len() as u32 - 1
+    }
+
+    /// Materializes the top `n` operands into their home cells.
+    fn materialize_top(&mut self, n: usize) {
+        let len = self.stack.len();
+        for i in len - n..len {
+            let mut op = self.stack[i];
+            self.materialize_operand(&mut op);
+            self.stack[i] = op;
+        }
+    }
+
+    /// Materializes every lazy `local.get` on the stack: needed before a
+    /// block starts, since code inside may assign the local on some paths.
+    fn materialize_locals(&mut self) {
+        for i in 0..self.stack.len() {
+            if let Src::Local(_) = self.stack[i].src {
+                let mut op = self.stack[i];
+                self.materialize_operand(&mut op);
+                self.stack[i] = op;
+            }
+        }
+    }
+
+    /// Before local `r` is written: lazy reads of it must take the old value.
+    fn preserve_local(&mut self, r: Reg) -> bool {
+        let mut any = false;
+        for i in 0..self.stack.len() {
+            if self.stack[i].src == Src::Local(r) {
+                let mut op = self.stack[i];
+                self.materialize_operand(&mut op);
+                self.stack[i] = op;
+                any = true;
+            }
+        }
+        any
+    }
+
+    fn block_sig(&self, ty: BlockType) -> (Box<[ValType]>, Box<[ValType]>) {
+        match ty {
+            BlockType::Empty => (Box::new([]), Box::new([])),
+            BlockType::Type(t) => (Box::new([]), Box::new([ValType::from_wasmparser(t)])),
+            BlockType::FuncType(idx) => {
+                let f = &self.info.types[idx as usize];
+                (f.params().into(), f.results().into())
+            }
+        }
+    }
+
+    // ---- control flow ----
+
+    fn begin_block(&mut self, kind: Kind, ty: BlockType) -> R<usize> {
+        let (params, results) = self.block_sig(ty);
+        self.materialize_locals();
+        self.materialize_top(params.len());
+        let height = self.stack.len() - params.len();
+        let base = self.stack.get(height).map_or_else(|| self.next_slot(), |o| o.slot);
+        self.last = None;
+        self.ctrl.push(Control {
+            kind,
+            height,
+            base,
+            params,
+            results,
+            start: self.pc(),
+            fixups: Vec::new(),
+            else_at: None,
+            branched: false,
+        });
+        Ok(self.ctrl.len() - 1)
+    }
+
+    /// Moves the top operands carried by a branch into the label's cells;
+    /// returns whether any instruction was emitted.
+    fn branch_moves(&mut self, depth: u32) -> bool {
+        let label = &self.ctrl[self.ctrl.len() - 1 - depth as usize];
+        if label.kind == Kind::Func {
+            return false; // handled by the return sequence
+        }
+        let n = label.label_types().len();
+        let mut dst = label.base;
+        let len = self.stack.len();
+        let mut moved = false;
+        for i in len - n..len {
+            let op = self.stack[i];
+            let instr = match op.src {
+                Src::Temp if op.slot == dst => None,
+                Src::Temp | Src::Local(_) => {
+                    let src = if let Src::Local(r) = op.src { r } else { op.slot };
+                    Some(if op.ty == ValType::V128 {
+                        Instr::Copy2(dst, src)
+                    } else {
+                        Instr::Copy(dst, src)
+                    })
+                }
+                Src::Const(bits) => Some(const_instr(dst, bits)),
+                Src::ConstV128(v) => {
+                    let idx = self.add_const(v);
+                    Some(Instr::ConstV128(dst, idx))
+                }
+            };
+            if let Some(instr) = instr {
+                self.emit(instr);
+                moved = true;
+            }
+            dst += op.ty.cells();
+        }
+        moved
+    }
+
+    /// Emits a jump to the label at `depth` (moves already done).
+    fn jump(&mut self, depth: u32) {
+        let idx = self.ctrl.len() - 1 - depth as usize;
+        if self.ctrl[idx].kind == Kind::Loop {
+            let start = self.ctrl[idx].start;
+            self.emit(Instr::Br(start));
+        } else {
+            let at = self.emit(Instr::Br(0));
+            self.ctrl[idx].fixups.push(at);
+            self.ctrl[idx].branched = true;
+        }
+    }
+
+    fn is_return_label(&self, depth: u32) -> bool {
+        self.ctrl.len() - 1 - depth as usize == 0
+    }
+
+    /// Emits the sequence that returns the top operands.
+    fn emit_return(&mut self) {
+        let n = self.ctrl[0].results.len();
+        let len = self.stack.len();
+        if n == 1 {
+            let op = self.stack[len - 1];
+            match (op.src, op.ty) {
+                (Src::Const(bits), ValType::I32) => {
+                    self.emit(Instr::ReturnImm(bits as u32 as i32));
+                }
+                (_, ValType::V128) => {
+                    let r = self.reg(op);
+                    if r != 0 {
+                        self.emit(Instr::Copy2(0, r));
+                    }
+                    self.emit(Instr::Return);
+                }
+                _ => {
+                    let r = self.reg(op);
+                    self.emit(Instr::Return1(r));
+                }
+            }
+            return;
+        }
+        let result_cells: u32 = self.ctrl[0].results.iter().map(|t| t.cells()).sum();
+        let clobbers = self.stack[len - n..]
+            .iter()
+            .any(|o| matches!(o.src, Src::Local(r) if r < result_cells));
+        if clobbers {
+            self.materialize_top(n);
+        }
+        let mut dst = 0;
+        for i in len - n..len {
+            let op = self.stack[i];
+            match op.src {
+                Src::Temp if op.slot == dst => {}
+                Src::Const(bits) => {
+                    self.emit(const_instr(dst, bits));
+                }
+                Src::ConstV128(v) => {
+                    let idx = self.add_const(v);
+                    self.emit(Instr::ConstV128(dst, idx));
+                }
+                Src::Temp | Src::Local(_) => {
+                    let src = if let Src::Local(r) = op.src { r } else { op.slot };
+                    self.emit(if op.ty == ValType::V128 {
+                        Instr::Copy2(dst, src)
+                    } else {
+                        Instr::Copy(dst, src)
+                    });
+                }
+            }
+            dst += op.ty.cells();
+        }
+        self.emit(Instr::Return);
+    }
+
+    fn mark_unreachable(&mut self) {
+        let height = self.ctrl.last().map_or(0, |c| c.height);
+        self.stack.truncate(height);
+        self.reachable = false;
+        self.last = None;
+    }
+
+    fn br(&mut self, depth: u32) {
+        if self.is_return_label(depth) {
+            self.emit_return();
+        } else {
+            self.branch_moves(depth);
+            self.jump(depth);
+        }
+        self.mark_unreachable();
+    }
+
+    /// Takes the condition of a conditional branch: either a fusable
+    /// comparison just emitted (removed and returned as a compare-and-branch
+    /// builder), or a register.
+    fn take_condition(&mut self) -> Cond {
+        let op = self.pop();
+        if op.src == Src::Temp
+            && let Some(at) = self.last
+            && at + 1 == self.code.len()
+            && let Some(cond) = fusable(self.code[at], op.slot)
+        {
+            self.code.pop();
+            self.last = None;
+            return cond;
+        }
+        match op.src {
+            Src::Const(bits) => Cond::Const(bits as u32 != 0),
+            _ => {
+                let r = self.reg(op);
+                Cond::Nez(r)
+            }
+        }
+    }
+
+    fn br_if(&mut self, depth: u32) {
+        let cond = self.take_condition();
+        let needs_moves = self.is_return_label(depth) || self.branch_would_move(depth);
+        match cond {
+            Cond::Const(false) => {}
+            Cond::Const(true) => self.br(depth),
+            _ if !needs_moves => {
+                let idx = self.ctrl.len() - 1 - depth as usize;
+                if self.ctrl[idx].kind == Kind::Loop {
+                    let start = self.ctrl[idx].start;
+                    self.emit(cond.branch(start));
+                } else {
+                    let at = self.emit(cond.branch(0));
+                    self.ctrl[idx].fixups.push(at);
+                    self.ctrl[idx].branched = true;
+                }
+            }
+            _ => {
+                let skip = self.emit(cond.negate().branch(0));
+                if self.is_return_label(depth) {
+                    self.emit_return();
+                } else {
+                    self.branch_moves(depth);
+                    self.jump(depth);
+                }
+                let here = self.pc();
+                *self.code[skip].target_mut().expect("branch") = here;
+                self.last = None;
+            }
+        }
+    }
+
+    /// Whether a branch to `depth` must move values.
+    fn branch_would_move(&self, depth: u32) -> bool {
+        let label = &self.ctrl[self.ctrl.len() - 1 - depth as usize];
+        let n = label.label_types().len();
+        let len = self.stack.len();
+        let mut dst = label.base;
+        for op in &self.stack[len - n..] {
+            if !(op.src == Src::Temp && op.slot == dst) {
+                return true;
+            }
+            dst += op.ty.cells();
+        }
+        false
+    }
+
+    fn br_table(&mut self, targets: Vec<u32>, default: u32) {
+        let index = self.pop();
+        let index = self.reg(index);
+        self.emit(Instr::BrTable(index, targets.len() as u32));
+        let all: Vec<u32> = targets.into_iter().chain([default]).collect();
+        let entries_at = self.code.len();
+        for _ in &all {
+            self.emit(Instr::Br(0));
+        }
+        // Entries that need value moves or a return go through a stub.
+        let mut stubs: Vec<(u32, u32)> = Vec::new();
+        for (i, &depth) in all.iter().enumerate() {
+            let entry = entries_at + i;
+            if self.is_return_label(depth) || self.branch_would_move(depth) {
+                let stub = match stubs.iter().find(|(d, _)| *d == depth) {
+                    Some(&(_, pc)) => pc,
+                    None => {
+                        let pc = self.pc();
+                        if self.is_return_label(depth) {
+                            self.emit_return();
+                        } else {
+                            self.branch_moves(depth);
+                            self.jump(depth);
+                        }
+                        stubs.push((depth, pc));
+                        pc
+                    }
+                };
+                self.code[entry] = Instr::Br(stub);
+            } else {
+                let idx = self.ctrl.len() - 1 - depth as usize;
+                if self.ctrl[idx].kind == Kind::Loop {
+                    self.code[entry] = Instr::Br(self.ctrl[idx].start);
+                } else {
+                    self.ctrl[idx].fixups.push(entry);
+                    self.ctrl[idx].branched = true;
+                }
+            }
+        }
+        self.mark_unreachable();
+    }
+
+    /// Places the fallthrough results of the innermost block in its cells.
+    fn fallthrough_results(&mut self) {
+        let n = self.ctrl.last().expect("block").results.len();
+        self.materialize_top(n);
+    }
+
+    fn patch_fixups(&mut self, fixups: &[usize]) {
+        let here = self.pc();
+        for &at in fixups {
+            *self.code[at].target_mut().expect("branch") = here;
+        }
+    }
+
+    fn else_(&mut self) -> R {
+        let reachable_then = self.reachable;
+        if reachable_then {
+            self.fallthrough_results();
+            let at = self.emit(Instr::Br(0));
+            let c = self.ctrl.last_mut().expect("if");
+            c.fixups.push(at);
+            c.branched = true;
+        }
+        let c = self.ctrl.last_mut().expect("if");
+        c.kind = Kind::Else;
+        let else_at = c.else_at.take();
+        let height = c.height;
+        let params = c.params.clone();
+        if let Some(at) = else_at {
+            self.patch_fixups(&[at]);
+            self.reachable = true;
+        } else {
+            self.reachable = false;
+        }
+        self.stack.truncate(height);
+        for ty in params.iter() {
+            self.push_temp(*ty)?;
+        }
+        self.last = None;
+        Ok(())
+    }
+
+    fn end(&mut self) -> R {
+        if self.ctrl.len() == 1 {
+            if self.reachable {
+                self.emit_return();
+            }
+            self.ctrl.pop();
+            return Ok(());
+        }
+        if self.reachable {
+            self.fallthrough_results();
+        }
+        let c = self.ctrl.pop().expect("block");
+        let mut reachable = self.reachable || c.branched;
+        if let Some(at) = c.else_at {
+            // `if` without `else`: the false path carries the parameters,
+            // which sit in the result cells already.
+            self.patch_fixups(&[at]);
+            reachable = true;
+        }
+        if c.kind != Kind::Loop {
+            self.patch_fixups(&c.fixups);
+        }
+        self.stack.truncate(c.height);
+        for ty in c.results.iter() {
+            self.push_temp(*ty)?;
+        }
+        self.reachable = reachable;
+        self.last = None;
+        Ok(())
+    }
+
+    // ---- operators ----
+
+    fn op(&mut self, op: Operator<'_>) -> R {
+        if !self.reachable {
+            match op {
+                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                    self.dead_depth += 1;
+                    return Ok(());
+                }
+                Operator::Else if self.dead_depth == 0 => return self.else_(),
+                Operator::End if self.dead_depth == 0 => return self.end(),
+                Operator::End => {
+                    self.dead_depth -= 1;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            }
+        }
+        use Operator as O;
+        use ValType::{F32, F64, I32, I64};
+        match op {
+            O::Unreachable => {
+                self.emit(Instr::Unreachable);
+                self.mark_unreachable();
+            }
+            O::Nop => {}
+            O::Block { blockty } => {
+                self.begin_block(Kind::Block, blockty)?;
+            }
+            O::Loop { blockty } => {
+                self.begin_block(Kind::Loop, blockty)?;
+            }
+            O::If { blockty } => {
+                let cond = self.take_condition();
+                let idx = self.begin_block(Kind::If, blockty)?;
+                match cond {
+                    Cond::Const(true) => {}
+                    Cond::Const(false) => {
+                        let at = self.emit(Instr::Br(0));
+                        self.ctrl[idx].else_at = Some(at);
+                    }
+                    cond => {
+                        let at = self.emit(cond.negate().branch(0));
+                        self.ctrl[idx].else_at = Some(at);
+                    }
+                }
+            }
+            O::Else => self.else_()?,
+            O::End => self.end()?,
+            O::Br { relative_depth } => self.br(relative_depth),
+            O::BrIf { relative_depth } => self.br_if(relative_depth),
+            O::BrTable { targets } => {
+                let list = targets.targets().collect::<Result<Vec<_>, _>>()?;
+                self.br_table(list, targets.default());
+            }
+            O::Return => {
+                self.emit_return();
+                self.mark_unreachable();
+            }
+            O::Call { function_index } => self.call(function_index)?,
+            O::CallIndirect { type_index, table_index } => {
+                let index = self.pop();
+                let index = self.reg(index);
+                let ty = &self.info.types[type_index as usize];
+                let (np, results) = (ty.params().len(), ty.results().to_vec());
+                let base = self.call_args(np);
+                self.emit(Instr::CallIndirect(index, base, type_index));
+                self.emit(Instr::Extra(table_index, 0, 0));
+                for t in results {
+                    self.push_temp(t)?;
+                }
+            }
+            O::Drop => {
+                self.pop();
+                self.last = None;
+            }
+            O::Select | O::TypedSelect { .. } | O::TypedSelectMulti { .. } => {
+                let cond = self.pop();
+                let b = self.pop();
+                let a = self.pop();
+                let c = self.reg(cond);
+                let ra = self.reg(a);
+                let rb = self.reg(b);
+                let dst = self.push_temp(a.ty)?;
+                let instr = if a.ty == ValType::V128 {
+                    Instr::Select2(dst, ra, rb)
+                } else {
+                    Instr::Select(dst, ra, rb)
+                };
+                self.emit(instr);
+                self.emit(Instr::Extra(c, 0, 0));
+            }
+            O::LocalGet { local_index } => {
+                let r = self.local_regs[local_index as usize];
+                let ty = self.local_types[local_index as usize];
+                self.push(Src::Local(r), ty)?;
+            }
+            O::LocalSet { local_index } => self.local_set(local_index, false)?,
+            O::LocalTee { local_index } => self.local_set(local_index, true)?,
+            O::GlobalGet { global_index } => {
+                let ty = self.info.globals[global_index as usize].content;
+                let dst = self.push_temp(ty)?;
+                if ty == ValType::V128 {
+                    self.emit_result(Instr::GlobalGet2(dst, global_index));
+                } else {
+                    self.emit_result(Instr::GlobalGet(dst, global_index));
+                }
+            }
+            O::GlobalSet { global_index } => {
+                let v = self.pop();
+                let r = self.reg(v);
+                if v.ty == ValType::V128 {
+                    self.emit(Instr::GlobalSet2(r, global_index));
+                } else {
+                    self.emit(Instr::GlobalSet(r, global_index));
+                }
+            }
+            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
+                let ty = match op {
+                    O::I32Load { .. } => I32,
+                    O::F32Load { .. } => F32,
+                    _ => I64,
+                };
+                self.load(memarg, ty, Instr::Load32)?
+            }
+            O::I64Load { memarg } => self.load(memarg, I64, Instr::Load64)?,
+            O::F64Load { memarg } => self.load(memarg, F64, Instr::Load64)?,
+            O::I32Load8U { memarg } => self.load(memarg, I32, Instr::Load8U)?,
+            O::I64Load8U { memarg } => self.load(memarg, I64, Instr::Load8U)?,
+            O::I32Load16U { memarg } => self.load(memarg, I32, Instr::Load16U)?,
+            O::I64Load16U { memarg } => self.load(memarg, I64, Instr::Load16U)?,
+            O::I32Load8S { memarg } => self.load(memarg, I32, Instr::Load8S32)?,
+            O::I32Load16S { memarg } => self.load(memarg, I32, Instr::Load16S32)?,
+            O::I64Load8S { memarg } => self.load(memarg, I64, Instr::Load8S64)?,
+            O::I64Load16S { memarg } => self.load(memarg, I64, Instr::Load16S64)?,
+            O::I64Load32S { memarg } => self.load(memarg, I64, Instr::Load32S64)?,
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(memarg, Instr::Store32)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(memarg, Instr::Store64),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(memarg, Instr::Store8),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.store(memarg, Instr::Store16)
+            }
+            O::MemorySize { mem } => {
+                let ty = self.mem_index_type(mem);
+                let dst = self.push_temp(ty)?;
+                self.emit_result(Instr::MemorySize(dst, mem));
+            }
+            O::MemoryGrow { mem } => {
+                let delta = self.pop();
+                let r = self.reg(delta);
+                let dst = self.push_temp(delta.ty)?;
+                self.emit(Instr::MemoryGrow(dst, r, mem));
+            }
+            O::MemoryFill { mem } => {
+                let [d, v, n] = self.pop_regs::<3>();
+                self.emit(Instr::MemoryFill(d, v, n));
+                self.emit(Instr::Extra(mem, 0, 0));
+            }
+            O::MemoryCopy { dst_mem, src_mem } => {
+                let [d, s, n] = self.pop_regs::<3>();
+                self.emit(Instr::MemoryCopy(d, s, n));
+                self.emit(Instr::Extra(dst_mem, src_mem, 0));
+            }
+            O::MemoryInit { data_index, mem } => {
+                let [d, s, n] = self.pop_regs::<3>();
+                self.emit(Instr::MemoryInit(d, s, n));
+                self.emit(Instr::Extra(data_index, mem, 0));
+            }
+            O::DataDrop { data_index } => {
+                self.emit(Instr::DataDrop(data_index));
+            }
+            O::TableGet { table } => {
+                let i = self.pop();
+                let r = self.reg(i);
+                let ty = ValType::Ref(self.info.tables[table as usize].element);
+                let dst = self.push_temp(ty)?;
+                self.emit_result(Instr::TableGet(dst, r, table));
+            }
+            O::TableSet { table } => {
+                let [i, v] = self.pop_regs::<2>();
+                self.emit(Instr::TableSet(i, v, table));
+            }
+            O::TableSize { table } => {
+                let ty = self.table_index_type(table);
+                let dst = self.push_temp(ty)?;
+                self.emit_result(Instr::TableSize(dst, table));
+            }
+            O::TableGrow { table } => {
+                let [init, delta] = self.pop_regs::<2>();
+                let ty = self.table_index_type(table);
+                let dst = self.push_temp(ty)?;
+                self.emit(Instr::TableGrow(dst, init, delta));
+                self.emit(Instr::Extra(table, 0, 0));
+            }
+            O::TableFill { table } => {
+                let [i, v, n] = self.pop_regs::<3>();
+                self.emit(Instr::TableFill(i, v, n));
+                self.emit(Instr::Extra(table, 0, 0));
+            }
+            O::TableCopy { dst_table, src_table } => {
+                let [d, s, n] = self.pop_regs::<3>();
+                self.emit(Instr::TableCopy(d, s, n));
+                self.emit(Instr::Extra(dst_table, src_table, 0));
+            }
+            O::TableInit { elem_index, table } => {
+                let [d, s, n] = self.pop_regs::<3>();
+                self.emit(Instr::TableInit(d, s, n));
+                self.emit(Instr::Extra(elem_index, table, 0));
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(Instr::ElemDrop(elem_index));
+            }
+            O::RefNull { hty } => {
+                let ty = ValType::Ref(wisp_environ::RefType::from_wasmparser(
+                    wasmparser::RefType::new(true, hty).unwrap_or(wasmparser::RefType::FUNCREF),
+                ));
+                self.push(Src::Const(0), ty)?;
+            }
+            O::RefIsNull => {
+                let v = self.pop();
+                let r = self.reg(v);
+                let dst = self.push_temp(I32)?;
+                self.emit_result(Instr::RefIsNull(dst, r));
+            }
+            O::RefFunc { function_index } => {
+                let dst = self.push_temp(ValType::FUNCREF)?;
+                self.emit_result(Instr::RefFunc(dst, function_index));
+            }
+            O::I32Const { value } => {
+                self.push(Src::Const(value as u32 as u64), I32)?;
+            }
+            O::I64Const { value } => {
+                self.push(Src::Const(value as u64), I64)?;
+            }
+            O::F32Const { value } => {
+                self.push(Src::Const(u64::from(value.bits())), F32)?;
+            }
+            O::F64Const { value } => {
+                self.push(Src::Const(value.bits()), F64)?;
+            }
+            O::V128Const { value } => {
+                self.push(Src::ConstV128(value.i128() as u128), ValType::V128)?;
+            }
+            // Reinterpretations only change the static type.
+            O::I32ReinterpretF32 => self.retype(I32),
+            O::I64ReinterpretF64 => self.retype(I64),
+            O::F32ReinterpretI32 => self.retype(F32),
+            O::F64ReinterpretI64 => self.retype(F64),
+            _ => {
+                if let Some(s) = simd::classify(&op) {
+                    return self.simd(s);
+                }
+                self.numeric(op)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn retype(&mut self, ty: ValType) {
+        let top = self.stack.last_mut().expect("validated operand");
+        top.ty = ty;
+    }
+
+    fn mem_index_type(&self, mem: u32) -> ValType {
+        if self.info.memories[mem as usize].memory64 { ValType::I64 } else { ValType::I32 }
+    }
+
+    fn table_index_type(&self, table: u32) -> ValType {
+        if self.info.tables[table as usize].table64 { ValType::I64 } else { ValType::I32 }
+    }
+
+    /// Pops `N` operands and returns their registers, bottom first.
+    fn pop_regs<const N: usize>(&mut self) -> [Reg; N] {
+        let mut ops = [self.stack[0]; N];
+        for i in (0..N).rev() {
+            ops[i] = self.pop();
+        }
+        ops.map(|op| self.reg(op))
+    }
+
+    /// Materializes call arguments and returns the base cell.
+    fn call_args(&mut self, n: usize) -> Reg {
+        self.materialize_top(n);
+        let len = self.stack.len();
+        let base = if n == 0 { self.next_slot() } else { self.stack[len - n].slot };
+        self.stack.truncate(len - n);
+        base
+    }
+
+    fn call(&mut self, func: u32) -> R {
+        let ty = self.info.func_type(func);
+        let (np, results) = (ty.params().len(), ty.results().to_vec());
+        let base = self.call_args(np);
+        self.emit(Instr::Call(func, base));
+        for t in results {
+            self.push_temp(t)?;
+        }
+        // The callee's frame starts at `base`: make sure the caller's frame
+        // accounts for the argument cells even when there are no results.
+        Ok(())
+    }
+
+    fn local_set(&mut self, index: u32, tee: bool) -> R {
+        let r = self.local_regs[index as usize];
+        let ty = self.local_types[index as usize];
+        let v = self.pop();
+        let preserved = self.preserve_local(r);
+        let retarget = !preserved
+            && v.src == Src::Temp
+            && self.last.is_some_and(|at| at + 1 == self.code.len())
+            && self.code.last().and_then(|i| i.clone().dst_mut().copied()) == Some(v.slot);
+        if retarget {
+            let last = self.code.last_mut().expect("instruction");
+            *last.dst_mut().expect("dst") = r;
+        } else {
+            match v.src {
+                Src::Local(src) if src == r => {}
+                Src::Local(src) => {
+                    self.emit(if ty == ValType::V128 {
+                        Instr::Copy2(r, src)
+                    } else {
+                        Instr::Copy(r, src)
+                    });
+                }
+                Src::Temp => {
+                    self.emit(if ty == ValType::V128 {
+                        Instr::Copy2(r, v.slot)
+                    } else {
+                        Instr::Copy(r, v.slot)
+                    });
+                }
+                Src::Const(bits) => {
+                    self.emit(const_instr(r, bits));
+                }
+                Src::ConstV128(c) => {
+                    let idx = self.add_const(c);
+                    self.emit(Instr::ConstV128(r, idx));
+                }
+            }
+        }
+        self.last = None;
+        if tee {
+            self.push(Src::Local(r), ty)?;
+        }
+        Ok(())
+    }
+
+    fn mem_prefix(&mut self, memarg: &wasmparser::MemArg) -> u32 {
+        let mem = match memarg.target {
+            wasmparser::MemArgTarget::Memory(m) => m,
+            _ => 0,
+        };
+        let hi = (memarg.offset >> 32) as u32;
+        if mem != 0 || hi != 0 {
+            self.emit(Instr::MemArg(mem, hi));
+        }
+        memarg.offset as u32
+    }
+
+    fn load(
+        &mut self,
+        memarg: wasmparser::MemArg,
+        ty: ValType,
+        make: fn(Reg, Reg, u32) -> Instr,
+    ) -> R {
+        let addr = self.pop();
+        let a = self.reg(addr);
+        let offset = self.mem_prefix(&memarg);
+        let dst = self.push_temp(ty)?;
+        let at = self.emit(make(dst, a, offset));
+        // A load preceded by a memory prefix is not retargetable as "last".
+        if at > 0 && matches!(self.code[at - 1], Instr::MemArg(..)) {
+            self.last = None;
+        } else {
+            self.last = Some(at);
+        }
+        Ok(())
+    }
+
+    fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Reg, Reg, u32) -> Instr) {
+        let [a, v] = self.pop_regs::<2>();
+        let offset = self.mem_prefix(&memarg);
+        self.emit(make(a, v, offset));
+    }
+
+    fn binary(&mut self, ty: ValType, make: fn(Reg, Reg, Reg) -> Instr) -> R {
+        let [a, b] = self.pop_regs::<2>();
+        let dst = self.push_temp(ty)?;
+        self.emit_result(make(dst, a, b));
+        Ok(())
+    }
+
+    /// A binary operator with an immediate form for a constant right-hand side.
+    fn binary_imm(
+        &mut self,
+        ty: ValType,
+        operand_ty: ValType,
+        make: fn(Reg, Reg, Reg) -> Instr,
+        imm: fn(Reg, Reg, i32) -> Instr,
+        commutative: bool,
+    ) -> R {
+        let len = self.stack.len();
+        let (mut a, mut b) = (self.stack[len - 2], self.stack[len - 1]);
+        if commutative && matches!(a.src, Src::Const(_)) && !matches!(b.src, Src::Const(_)) {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let fits = match b.src {
+            Src::Const(bits) if operand_ty == ValType::I32 => Some(bits as u32 as i32),
+            Src::Const(bits) => i32::try_from(bits as i64).ok(),
+            _ => None,
+        };
+        let Some(c) = fits else {
+            return self.binary(ty, make);
+        };
+        self.stack.truncate(len - 2);
+        let ra = self.reg(a);
+        let dst = self.push_temp(ty)?;
+        self.emit_result(imm(dst, ra, c));
+        Ok(())
+    }
+
+    fn unary(&mut self, ty: ValType, make: fn(Reg, Reg) -> Instr) -> R {
+        let v = self.pop();
+        let r = self.reg(v);
+        let dst = self.push_temp(ty)?;
+        self.emit_result(make(dst, r));
+        Ok(())
+    }
+
+    fn numeric(&mut self, op: Operator<'_>) -> R {
+        use Instr as I;
+        use Operator as O;
+        use ValType::{F32, F64, I32, I64};
+        match op {
+            O::I32Add => self.binary_imm(I32, I32, I::I32Add, I::I32AddImm, true),
+            O::I32Sub => {
+                // x - c  ==  x + (-c)
+                if let Some(Operand { src: Src::Const(c), .. }) = self.stack.last().copied() {
+                    let top = self.stack.last_mut().expect("operand");
+                    top.src = Src::Const((c as u32).wrapping_neg() as u64);
+                    self.binary_imm(I32, I32, I::I32Add, I::I32AddImm, false)
+                } else {
+                    self.binary(I32, I::I32Sub)
+                }
+            }
+            O::I32Mul => self.binary_imm(I32, I32, I::I32Mul, I::I32MulImm, true),
+            O::I32DivS => self.binary(I32, I::I32DivS),
+            O::I32DivU => self.binary(I32, I::I32DivU),
+            O::I32RemS => self.binary(I32, I::I32RemS),
+            O::I32RemU => self.binary(I32, I::I32RemU),
+            O::I32And => self.binary_imm(I32, I32, I::I32And, I::I32AndImm, true),
+            O::I32Or => self.binary_imm(I32, I32, I::I32Or, I::I32OrImm, true),
+            O::I32Xor => self.binary_imm(I32, I32, I::I32Xor, I::I32XorImm, true),
+            O::I32Shl => self.binary_imm(I32, I32, I::I32Shl, I::I32ShlImm, false),
+            O::I32ShrS => self.binary_imm(I32, I32, I::I32ShrS, I::I32ShrSImm, false),
+            O::I32ShrU => self.binary_imm(I32, I32, I::I32ShrU, I::I32ShrUImm, false),
+            O::I32Rotl => self.binary(I32, I::I32Rotl),
+            O::I32Rotr => self.binary(I32, I::I32Rotr),
+            O::I32Eq => self.binary_imm(I32, I32, I::I32Eq, I::I32EqImm, true),
+            O::I32Ne => self.binary_imm(I32, I32, I::I32Ne, I::I32NeImm, true),
+            O::I32LtS => self.binary_imm(I32, I32, I::I32LtS, I::I32LtSImm, false),
+            O::I32LtU => self.binary_imm(I32, I32, I::I32LtU, I::I32LtUImm, false),
+            O::I32GtS => self.binary_imm(I32, I32, I::I32GtS, I::I32GtSImm, false),
+            O::I32GtU => self.binary_imm(I32, I32, I::I32GtU, I::I32GtUImm, false),
+            O::I32LeS => self.binary_imm(I32, I32, I::I32LeS, I::I32LeSImm, false),
+            O::I32LeU => self.binary_imm(I32, I32, I::I32LeU, I::I32LeUImm, false),
+            O::I32GeS => self.binary_imm(I32, I32, I::I32GeS, I::I32GeSImm, false),
+            O::I32GeU => self.binary_imm(I32, I32, I::I32GeU, I::I32GeUImm, false),
+            O::I64Add => self.binary_imm(I64, I64, I::I64Add, I::I64AddImm, true),
+            O::I64Sub => {
+                if let Some(Operand { src: Src::Const(c), .. }) = self.stack.last().copied()
+                    && c as i64 != i64::MIN
+                {
+                    let top = self.stack.last_mut().expect("operand");
+                    top.src = Src::Const((c as i64).wrapping_neg() as u64);
+                    self.binary_imm(I64, I64, I::I64Add, I::I64AddImm, false)
+                } else {
+                    self.binary(I64, I::I64Sub)
+                }
+            }
+            O::I64Mul => self.binary_imm(I64, I64, I::I64Mul, I::I64MulImm, true),
+            O::I64DivS => self.binary(I64, I::I64DivS),
+            O::I64DivU => self.binary(I64, I::I64DivU),
+            O::I64RemS => self.binary(I64, I::I64RemS),
+            O::I64RemU => self.binary(I64, I::I64RemU),
+            O::I64And => self.binary_imm(I64, I64, I::I64And, I::I64AndImm, true),
+            O::I64Or => self.binary_imm(I64, I64, I::I64Or, I::I64OrImm, true),
+            O::I64Xor => self.binary_imm(I64, I64, I::I64Xor, I::I64XorImm, true),
+            O::I64Shl => self.binary_imm(I64, I64, I::I64Shl, I::I64ShlImm, false),
+            O::I64ShrS => self.binary_imm(I64, I64, I::I64ShrS, I::I64ShrSImm, false),
+            O::I64ShrU => self.binary_imm(I64, I64, I::I64ShrU, I::I64ShrUImm, false),
+            O::I64Rotl => self.binary(I64, I::I64Rotl),
+            O::I64Rotr => self.binary(I64, I::I64Rotr),
+            O::I64Eq => self.binary_imm(I32, I64, I::I64Eq, I::I64EqImm, true),
+            O::I64Ne => self.binary_imm(I32, I64, I::I64Ne, I::I64NeImm, true),
+            O::I64LtS => self.binary_imm(I32, I64, I::I64LtS, I::I64LtSImm, false),
+            O::I64LtU => self.binary_imm(I32, I64, I::I64LtU, I::I64LtUImm, false),
+            O::I64GtS => self.binary_imm(I32, I64, I::I64GtS, I::I64GtSImm, false),
+            O::I64GtU => self.binary_imm(I32, I64, I::I64GtU, I::I64GtUImm, false),
+            O::I64LeS => self.binary_imm(I32, I64, I::I64LeS, I::I64LeSImm, false),
+            O::I64LeU => self.binary_imm(I32, I64, I::I64LeU, I::I64LeUImm, false),
+            O::I64GeS => self.binary_imm(I32, I64, I::I64GeS, I::I64GeSImm, false),
+            O::I64GeU => self.binary_imm(I32, I64, I::I64GeU, I::I64GeUImm, false),
+            O::F32Add => self.binary(F32, I::F32Add),
+            O::F32Sub => self.binary(F32, I::F32Sub),
+            O::F32Mul => self.binary(F32, I::F32Mul),
+            O::F32Div => self.binary(F32, I::F32Div),
+            O::F32Min => self.binary(F32, I::F32Min),
+            O::F32Max => self.binary(F32, I::F32Max),
+            O::F32Copysign => self.binary(F32, I::F32Copysign),
+            O::F32Eq => self.binary(I32, I::F32Eq),
+            O::F32Ne => self.binary(I32, I::F32Ne),
+            O::F32Lt => self.binary(I32, I::F32Lt),
+            O::F32Gt => self.binary(I32, I::F32Gt),
+            O::F32Le => self.binary(I32, I::F32Le),
+            O::F32Ge => self.binary(I32, I::F32Ge),
+            O::F64Add => self.binary(F64, I::F64Add),
+            O::F64Sub => self.binary(F64, I::F64Sub),
+            O::F64Mul => self.binary(F64, I::F64Mul),
+            O::F64Div => self.binary(F64, I::F64Div),
+            O::F64Min => self.binary(F64, I::F64Min),
+            O::F64Max => self.binary(F64, I::F64Max),
+            O::F64Copysign => self.binary(F64, I::F64Copysign),
+            O::F64Eq => self.binary(I32, I::F64Eq),
+            O::F64Ne => self.binary(I32, I::F64Ne),
+            O::F64Lt => self.binary(I32, I::F64Lt),
+            O::F64Gt => self.binary(I32, I::F64Gt),
+            O::F64Le => self.binary(I32, I::F64Le),
+            O::F64Ge => self.binary(I32, I::F64Ge),
+            O::I32Eqz => self.unary(I32, I::I32Eqz),
+            O::I32Clz => self.unary(I32, I::I32Clz),
+            O::I32Ctz => self.unary(I32, I::I32Ctz),
+            O::I32Popcnt => self.unary(I32, I::I32Popcnt),
+            O::I64Eqz => self.unary(I32, I::I64Eqz),
+            O::I64Clz => self.unary(I64, I::I64Clz),
+            O::I64Ctz => self.unary(I64, I::I64Ctz),
+            O::I64Popcnt => self.unary(I64, I::I64Popcnt),
+            O::F32Abs => self.unary(F32, I::F32Abs),
+            O::F32Neg => self.unary(F32, I::F32Neg),
+            O::F32Ceil => self.unary(F32, I::F32Ceil),
+            O::F32Floor => self.unary(F32, I::F32Floor),
+            O::F32Trunc => self.unary(F32, I::F32Trunc),
+            O::F32Nearest => self.unary(F32, I::F32Nearest),
+            O::F32Sqrt => self.unary(F32, I::F32Sqrt),
+            O::F64Abs => self.unary(F64, I::F64Abs),
+            O::F64Neg => self.unary(F64, I::F64Neg),
+            O::F64Ceil => self.unary(F64, I::F64Ceil),
+            O::F64Floor => self.unary(F64, I::F64Floor),
+            O::F64Trunc => self.unary(F64, I::F64Trunc),
+            O::F64Nearest => self.unary(F64, I::F64Nearest),
+            O::F64Sqrt => self.unary(F64, I::F64Sqrt),
+            O::I32WrapI64 => self.unary(I32, I::I32WrapI64),
+            O::I32TruncF32S => self.unary(I32, I::I32TruncF32S),
+            O::I32TruncF32U => self.unary(I32, I::I32TruncF32U),
+            O::I32TruncF64S => self.unary(I32, I::I32TruncF64S),
+            O::I32TruncF64U => self.unary(I32, I::I32TruncF64U),
+            O::I64ExtendI32S => self.unary(I64, I::I64ExtendI32S),
+            O::I64ExtendI32U => self.unary(I64, I::I64ExtendI32U),
+            O::I64TruncF32S => self.unary(I64, I::I64TruncF32S),
+            O::I64TruncF32U => self.unary(I64, I::I64TruncF32U),
+            O::I64TruncF64S => self.unary(I64, I::I64TruncF64S),
+            O::I64TruncF64U => self.unary(I64, I::I64TruncF64U),
+            O::F32ConvertI32S => self.unary(F32, I::F32ConvertI32S),
+            O::F32ConvertI32U => self.unary(F32, I::F32ConvertI32U),
+            O::F32ConvertI64S => self.unary(F32, I::F32ConvertI64S),
+            O::F32ConvertI64U => self.unary(F32, I::F32ConvertI64U),
+            O::F32DemoteF64 => self.unary(F32, I::F32DemoteF64),
+            O::F64ConvertI32S => self.unary(F64, I::F64ConvertI32S),
+            O::F64ConvertI32U => self.unary(F64, I::F64ConvertI32U),
+            O::F64ConvertI64S => self.unary(F64, I::F64ConvertI64S),
+            O::F64ConvertI64U => self.unary(F64, I::F64ConvertI64U),
+            O::F64PromoteF32 => self.unary(F64, I::F64PromoteF32),
+            O::I32Extend8S => self.unary(I32, I::I32Extend8S),
+            O::I32Extend16S => self.unary(I32, I::I32Extend16S),
+            O::I64Extend8S => self.unary(I64, I::I64Extend8S),
+            O::I64Extend16S => self.unary(I64, I::I64Extend16S),
+            O::I64Extend32S => self.unary(I64, I::I64Extend32S),
+            O::I32TruncSatF32S => self.unary(I32, I::I32TruncSatF32S),
+            O::I32TruncSatF32U => self.unary(I32, I::I32TruncSatF32U),
+            O::I32TruncSatF64S => self.unary(I32, I::I32TruncSatF64S),
+            O::I32TruncSatF64U => self.unary(I32, I::I32TruncSatF64U),
+            O::I64TruncSatF32S => self.unary(I64, I::I64TruncSatF32S),
+            O::I64TruncSatF32U => self.unary(I64, I::I64TruncSatF32U),
+            O::I64TruncSatF64S => self.unary(I64, I::I64TruncSatF64S),
+            O::I64TruncSatF64U => self.unary(I64, I::I64TruncSatF64U),
+            other => Err(Error::unsupported(format!(
+                "the interpreter does not support the operator {other:?}"
+            ))),
+        }
+    }
+
+    fn simd(&mut self, s: SimdInstr) -> R {
+        use ValType::{I32, V128};
+        match s {
+            SimdInstr::Const(v) => {
+                self.push(Src::ConstV128(v), V128)?;
+            }
+            SimdInstr::Unary(op) => {
+                let v = self.pop();
+                let r = self.reg(v);
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Unary(op, dst, r));
+            }
+            SimdInstr::Binary(op) => {
+                let [a, b] = self.pop_regs::<2>();
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Binary(op, dst, a, b));
+            }
+            SimdInstr::Ternary(op) => {
+                let [a, b, c] = self.pop_regs::<3>();
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Ternary(op, dst, a, b));
+                self.emit(Instr::Extra(c, 0, 0));
+            }
+            SimdInstr::Shift(op) => {
+                let [a, b] = self.pop_regs::<2>();
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Shift(op, dst, a, b));
+            }
+            SimdInstr::Splat(op) => {
+                let v = self.pop();
+                let r = self.reg(v);
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Splat(op, dst, r));
+            }
+            SimdInstr::ExtractLane(op, lane) => {
+                let v = self.pop();
+                let r = self.reg(v);
+                let dst = self.push_temp(scalar(op.result_type()))?;
+                self.emit(Instr::V128Extract(op, lane, dst, r));
+            }
+            SimdInstr::ReplaceLane(op, lane) => {
+                let [a, x] = self.pop_regs::<2>();
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Replace(op, lane, dst, a, x));
+            }
+            SimdInstr::Test(op) => {
+                let v = self.pop();
+                let r = self.reg(v);
+                let dst = self.push_temp(I32)?;
+                self.emit(Instr::V128Test(op, dst, r));
+            }
+            SimdInstr::Shuffle(lanes) => {
+                let [a, b] = self.pop_regs::<2>();
+                let dst = self.push_temp(V128)?;
+                let idx = self.add_const(u128::from_le_bytes(lanes));
+                self.emit(Instr::V128Shuffle(dst, a, b));
+                self.emit(Instr::Extra(idx, 0, 0));
+            }
+            SimdInstr::Load(op, m) => {
+                let addr = self.pop();
+                let a = self.reg(addr);
+                let offset = self.simd_prefix(m);
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128Load(op, dst, a, offset));
+            }
+            SimdInstr::Store(m) => {
+                let [a, v] = self.pop_regs::<2>();
+                let offset = self.simd_prefix(m);
+                self.emit(Instr::V128Store(a, v, offset));
+            }
+            SimdInstr::LoadLane(w, m, lane) => {
+                let [a, v] = self.pop_regs::<2>();
+                let offset = self.simd_prefix(m);
+                let dst = self.push_temp(V128)?;
+                self.emit(Instr::V128LoadLane(w, lane, dst, a, v));
+                self.emit(Instr::Extra(offset, 0, 0));
+            }
+            SimdInstr::StoreLane(w, m, lane) => {
+                let [a, v] = self.pop_regs::<2>();
+                let offset = self.simd_prefix(m);
+                self.emit(Instr::V128StoreLane(w, lane, a, v));
+                self.emit(Instr::Extra(offset, 0, 0));
+            }
+        }
+        Ok(())
+    }
+
+    fn simd_prefix(&mut self, m: simd::MemArg) -> u32 {
+        let hi = (m.offset >> 32) as u32;
+        if m.memory != 0 || hi != 0 {
+            self.emit(Instr::MemArg(m.memory, hi));
+        }
+        m.offset as u32
+    }
+}
+
+fn scalar(t: simd::ScalarType) -> ValType {
+    match t {
+        simd::ScalarType::I32 => ValType::I32,
+        simd::ScalarType::I64 => ValType::I64,
+        simd::ScalarType::F32 => ValType::F32,
+        simd::ScalarType::F64 => ValType::F64,
+    }
+}
+
+fn const_instr(dst: Reg, bits: u64) -> Instr {
+    match u32::try_from(bits) {
+        Ok(b) => Instr::Const32(dst, b),
+        Err(_) => Instr::Const64(dst, bits),
+    }
+}
+
+/// A branch condition.
+#[derive(Debug, Clone, Copy)]
+enum Cond {
+    Const(bool),
+    Nez(Reg),
+    Eqz(Reg),
+    Nez64(Reg),
+    Eqz64(Reg),
+    Cmp(fn(Reg, Reg, u32) -> Instr, fn(Reg, Reg, u32) -> Instr, Reg, Reg),
+    CmpImm(fn(Reg, i32, u32) -> Instr, fn(Reg, i32, u32) -> Instr, Reg, i32),
+}
+
+impl Cond {
+    fn branch(self, target: u32) -> Instr {
+        match self {
+            Cond::Const(_) => Instr::Br(target),
+            Cond::Nez(r) => Instr::BrIfNez(r, target),
+            Cond::Eqz(r) => Instr::BrIfEqz(r, target),
+            Cond::Nez64(r) => Instr::BrIfNez64(r, target),
+            Cond::Eqz64(r) => Instr::BrIfEqz64(r, target),
+            Cond::Cmp(make, _, a, b) => make(a, b, target),
+            Cond::CmpImm(make, _, a, i) => make(a, i, target),
+        }
+    }
+
+    fn negate(self) -> Cond {
+        match self {
+            Cond::Const(c) => Cond::Const(!c),
+            Cond::Nez(r) => Cond::Eqz(r),
+            Cond::Eqz(r) => Cond::Nez(r),
+            Cond::Nez64(r) => Cond::Eqz64(r),
+            Cond::Eqz64(r) => Cond::Nez64(r),
+            Cond::Cmp(m, n, a, b) => Cond::Cmp(n, m, a, b),
+            Cond::CmpImm(m, n, a, i) => Cond::CmpImm(n, m, a, i),
+        }
+    }
+}
+
+/// If `instr` is an integer comparison writing `slot`, the equivalent
+/// branch condition.
+fn fusable(instr: Instr, slot: Reg) -> Option<Cond> {
+    use Instr as I;
+    type Pair = (fn(Reg, Reg, u32) -> Instr, fn(Reg, Reg, u32) -> Instr);
+    type PairImm = (fn(Reg, i32, u32) -> Instr, fn(Reg, i32, u32) -> Instr);
+    let cmp = |d: Reg, a, b, (m, n): Pair| (d == slot).then_some(Cond::Cmp(m, n, a, b));
+    let imm = |d: Reg, a, i, (m, n): PairImm| (d == slot).then_some(Cond::CmpImm(m, n, a, i));
+    match instr {
+        I::I32Eqz(d, a) => (d == slot).then_some(Cond::Eqz(a)),
+        I::I64Eqz(d, a) => (d == slot).then_some(Cond::Eqz64(a)),
+        I::I32Eq(d, a, b) => cmp(d, a, b, (I::BrI32Eq, I::BrI32Ne)),
+        I::I32Ne(d, a, b) => cmp(d, a, b, (I::BrI32Ne, I::BrI32Eq)),
+        I::I32LtS(d, a, b) => cmp(d, a, b, (I::BrI32LtS, I::BrI32GeS)),
+        I::I32LtU(d, a, b) => cmp(d, a, b, (I::BrI32LtU, I::BrI32GeU)),
+        I::I32GtS(d, a, b) => cmp(d, a, b, (I::BrI32GtS, I::BrI32LeS)),
+        I::I32GtU(d, a, b) => cmp(d, a, b, (I::BrI32GtU, I::BrI32LeU)),
+        I::I32LeS(d, a, b) => cmp(d, a, b, (I::BrI32LeS, I::BrI32GtS)),
+        I::I32LeU(d, a, b) => cmp(d, a, b, (I::BrI32LeU, I::BrI32GtU)),
+        I::I32GeS(d, a, b) => cmp(d, a, b, (I::BrI32GeS, I::BrI32LtS)),
+        I::I32GeU(d, a, b) => cmp(d, a, b, (I::BrI32GeU, I::BrI32LtU)),
+        I::I64Eq(d, a, b) => cmp(d, a, b, (I::BrI64Eq, I::BrI64Ne)),
+        I::I64Ne(d, a, b) => cmp(d, a, b, (I::BrI64Ne, I::BrI64Eq)),
+        I::I64LtS(d, a, b) => cmp(d, a, b, (I::BrI64LtS, I::BrI64GeS)),
+        I::I64LtU(d, a, b) => cmp(d, a, b, (I::BrI64LtU, I::BrI64GeU)),
+        I::I64GtS(d, a, b) => cmp(d, a, b, (I::BrI64GtS, I::BrI64LeS)),
+        I::I64GtU(d, a, b) => cmp(d, a, b, (I::BrI64GtU, I::BrI64LeU)),
+        I::I64LeS(d, a, b) => cmp(d, a, b, (I::BrI64LeS, I::BrI64GtS)),
+        I::I64LeU(d, a, b) => cmp(d, a, b, (I::BrI64LeU, I::BrI64GtU)),
+        I::I64GeS(d, a, b) => cmp(d, a, b, (I::BrI64GeS, I::BrI64LtS)),
+        I::I64GeU(d, a, b) => cmp(d, a, b, (I::BrI64GeU, I::BrI64LtU)),
+        I::I32EqImm(d, a, i) => imm(d, a, i, (I::BrI32EqImm, I::BrI32NeImm)),
+        I::I32NeImm(d, a, i) => imm(d, a, i, (I::BrI32NeImm, I::BrI32EqImm)),
+        I::I32LtSImm(d, a, i) => imm(d, a, i, (I::BrI32LtSImm, I::BrI32GeSImm)),
+        I::I32LtUImm(d, a, i) => imm(d, a, i, (I::BrI32LtUImm, I::BrI32GeUImm)),
+        I::I32GtSImm(d, a, i) => imm(d, a, i, (I::BrI32GtSImm, I::BrI32LeSImm)),
+        I::I32GtUImm(d, a, i) => imm(d, a, i, (I::BrI32GtUImm, I::BrI32LeUImm)),
+        I::I32LeSImm(d, a, i) => imm(d, a, i, (I::BrI32LeSImm, I::BrI32GtSImm)),
+        I::I32LeUImm(d, a, i) => imm(d, a, i, (I::BrI32LeUImm, I::BrI32GtUImm)),
+        I::I32GeSImm(d, a, i) => imm(d, a, i, (I::BrI32GeSImm, I::BrI32LtSImm)),
+        I::I32GeUImm(d, a, i) => imm(d, a, i, (I::BrI32GeUImm, I::BrI32LtUImm)),
+        _ => None,
+    }
+}

@@ -1,0 +1,66 @@
+//! Wisp: a WebAssembly runtime for running Wasm outside the browser.
+//!
+//! This crate is the embedding API. Its vocabulary is the one Rust embedders
+//! already know: an [`Engine`] compiles [`Module`]s; a [`Store`] owns
+//! instances and host data; a [`Linker`] resolves imports by name; exports
+//! are reached as [`Func`]/[`TypedFunc`], [`Memory`], [`Table`] and [`Global`].
+//!
+//! ```
+//! use wisp::{Engine, Linker, Module, Store};
+//!
+//! # fn main() -> wisp::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (import "host" "log" (func $log (param i32)))
+//!       (func (export "run") (param i32) (result i32)
+//!         (call $log (local.get 0))
+//!         (i32.mul (local.get 0) (i32.const 2))))
+//! "#)?;
+//!
+//! // Host data: every value the guest logs.
+//! let mut store = Store::new(&engine, Vec::<i32>::new());
+//! let mut linker = Linker::new(&engine);
+//! linker.func_wrap("host", "log", |mut caller: wisp::Caller<'_, Vec<i32>>, x: i32| {
+//!     caller.data_mut().push(x);
+//! })?;
+//!
+//! let instance = linker.instantiate(&mut store, &module)?;
+//! let run = instance.get_typed_func::<i32, i32>(&store, "run")?;
+//! assert_eq!(run.call(&mut store, 21)?, 42);
+//! assert_eq!(store.data(), &[21]);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Execution is by an interpreter that translates each function, on its
+//! first call, into a register-based bytecode. Runtime faults surface as
+//! [`Error`]s carrying a [`Trap`] and a Wasm [`Backtrace`].
+#![deny(missing_docs)]
+
+mod config;
+mod engine;
+mod error;
+mod externals;
+mod func;
+mod instance;
+mod interp;
+mod linker;
+mod module;
+mod store;
+mod trap;
+mod values;
+mod vm;
+
+pub use config::{Config, Strategy};
+pub use engine::Engine;
+pub use error::{Error, ErrorKind, Result};
+pub use externals::{Extern, ExternType, Global, Memory, MemoryAccessError, Table};
+pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmRet, WasmTy};
+pub use instance::Instance;
+pub use linker::{InstancePre, Linker};
+pub use module::{ExportType, ImportType, Module};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use trap::{Backtrace, FrameInfo, Trap};
+pub use values::{ExternRef, Val};
+pub use wisp_environ::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

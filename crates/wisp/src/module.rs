@@ -1,0 +1,187 @@
+//! Compiled modules.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use wisp_environ::{ExternKind, FuncType, ImportKind, ModuleInfo};
+
+use crate::error::ErrorKind;
+use crate::interp::translate::{CompiledFunc, translate};
+use crate::{Engine, Error, ExternType, Result};
+
+/// A validated WebAssembly module, ready to instantiate any number of times
+/// in any store of its engine.
+///
+/// Function bodies are translated for the interpreter lazily, on their
+/// first call, and the translation is shared by all instances.
+/// Cheap to clone; thread-safe.
+#[derive(Clone)]
+pub struct Module {
+    inner: Arc<ModuleInner>,
+}
+
+struct ModuleInner {
+    engine: Engine,
+    info: ModuleInfo,
+    bytes: Box<[u8]>,
+    /// Engine-wide signature id of each type index.
+    type_ids: Box<[u32]>,
+    /// Translated code of each defined function, filled in on first call.
+    code: Box<[OnceLock<Arc<CompiledFunc>>]>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module").field("name", &self.name()).finish_non_exhaustive()
+    }
+}
+
+/// The type of an import or export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportType<'a> {
+    /// Module name.
+    pub module: &'a str,
+    /// Field name.
+    pub name: &'a str,
+    /// What it must be.
+    pub ty: ExternType,
+}
+
+/// The type of an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportType<'a> {
+    /// Export name.
+    pub name: &'a str,
+    /// What it is.
+    pub ty: ExternType,
+}
+
+impl Module {
+    /// Compiles a module from the binary format or the text format.
+    pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
+        let bytes = bytes.as_ref();
+        if bytes.starts_with(b"\0asm") {
+            return Self::from_binary(engine, bytes);
+        }
+        let binary =
+            wat::parse_bytes(bytes).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
+        Self::from_binary(engine, &binary)
+    }
+
+    /// Compiles a module from a file in the binary or text format.
+    pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::host(format!("cannot read {}: {e}", path.display())))?;
+        if bytes.starts_with(b"\0asm") {
+            return Self::from_binary(engine, &bytes);
+        }
+        let binary =
+            wat::parse_file(path).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
+        Self::from_binary(engine, &binary)
+    }
+
+    /// Compiles a module from the binary format: decodes and validates it in
+    /// one pass.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let info = ModuleInfo::parse(bytes, engine.config().features)?;
+        let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
+        let code = (0..info.num_defined_funcs()).map(|_| OnceLock::new()).collect();
+        Ok(Module {
+            inner: Arc::new(ModuleInner {
+                engine: engine.clone(),
+                info,
+                bytes: bytes.into(),
+                type_ids,
+                code,
+            }),
+        })
+    }
+
+    /// Checks that `bytes` is a valid binary module for `engine`.
+    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
+        ModuleInfo::parse(bytes, engine.config().features)?;
+        Ok(())
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's name from its `name` section.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.info.name.as_deref()
+    }
+
+    /// The imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType<'_>> + '_ {
+        self.inner.info.imports.iter().map(|i| ImportType {
+            module: &i.module,
+            name: &i.name,
+            ty: match &i.kind {
+                ImportKind::Func(t) => ExternType::Func(self.inner.info.types[*t as usize].clone()),
+                ImportKind::Table(t) => ExternType::Table(*t),
+                ImportKind::Memory(m) => ExternType::Memory(*m),
+                ImportKind::Global(g) => ExternType::Global(*g),
+                ImportKind::Tag(t) => ExternType::Tag(self.inner.info.types[*t as usize].clone()),
+            },
+        })
+    }
+
+    /// The exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType<'_>> + '_ {
+        self.inner
+            .info
+            .exports
+            .iter()
+            .map(|e| ExportType { name: &e.name, ty: self.extern_type(e.kind, e.index) })
+    }
+
+    /// The type of the export called `name`.
+    pub fn get_export(&self, name: &str) -> Option<ExternType> {
+        let e = self.inner.info.export(name)?;
+        Some(self.extern_type(e.kind, e.index))
+    }
+
+    fn extern_type(&self, kind: ExternKind, index: u32) -> ExternType {
+        let info = &self.inner.info;
+        match kind {
+            ExternKind::Func => ExternType::Func(info.func_type(index).clone()),
+            ExternKind::Table => ExternType::Table(info.tables[index as usize]),
+            ExternKind::Memory => ExternType::Memory(info.memories[index as usize]),
+            ExternKind::Global => ExternType::Global(info.globals[index as usize]),
+            ExternKind::Tag => ExternType::Tag(FuncType::new([], [])),
+        }
+    }
+
+    /// Size of the module's binary in bytes.
+    pub fn binary_size(&self) -> usize {
+        self.inner.bytes.len()
+    }
+
+    pub(crate) fn info(&self) -> &ModuleInfo {
+        &self.inner.info
+    }
+
+    pub(crate) fn type_id(&self, type_index: u32) -> u32 {
+        self.inner.type_ids[type_index as usize]
+    }
+
+    /// The translated code of defined function `func_index`, translating it
+    /// on first use.
+    pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
+        let defined = (func_index - self.inner.info.num_imported_funcs) as usize;
+        let slot = &self.inner.code[defined];
+        if let Some(code) = slot.get() {
+            return Ok(code);
+        }
+        let compiled = translate(
+            &self.inner.info,
+            self.inner.engine.config().features,
+            &self.inner.bytes,
+            func_index,
+        )?;
+        Ok(slot.get_or_init(|| Arc::new(compiled)))
+    }
+}

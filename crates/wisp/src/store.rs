@@ -1,0 +1,342 @@
+//! The store: owner of all runtime objects and of the host's data.
+
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use wisp_environ::{FuncType, GlobalType};
+
+use crate::func::HostFn;
+use crate::module::Module;
+use crate::vm::memory::LinearMemory;
+use crate::vm::table::TableData;
+use crate::{Engine, Error, Func, Result};
+
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Holds instances and everything they create — functions, memories,
+/// tables, globals — together with host data `T` that host functions can
+/// reach through [`Caller`](crate::Caller).
+///
+/// Handles such as [`Func`] or [`Memory`](crate::Memory) are only valid with
+/// the store that created them. Everything is freed when the store drops.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    pub(crate) host: Vec<Arc<HostFn<T>>>,
+    data: T,
+}
+
+/// The part of a store that does not depend on the host data type.
+#[doc(hidden)]
+pub struct StoreInner {
+    pub(crate) id: u64,
+    pub(crate) engine: Engine,
+    pub(crate) funcs: Vec<FuncEntity>,
+    pub(crate) memories: Vec<LinearMemory>,
+    pub(crate) tables: Vec<TableData>,
+    pub(crate) globals: Vec<GlobalEntity>,
+    pub(crate) instances: Vec<InstanceEntity>,
+    pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    /// The value stack, lent to the executor while Wasm runs.
+    pub(crate) stack: Vec<u64>,
+    /// Cells of the value stack used by executions further out (a host
+    /// function that calls back into Wasm runs above them).
+    pub(crate) stack_top: usize,
+    /// Active Wasm frames, across nested executions.
+    pub(crate) depth: u32,
+    /// Host-to-Wasm re-entries currently active.
+    pub(crate) reentry: u32,
+    /// Most bytes any one linear memory may have.
+    pub(crate) max_memory_bytes: u64,
+    /// Most elements any one table may have.
+    pub(crate) max_table_elements: u64,
+}
+
+/// A function in the store.
+#[derive(Debug, Clone)]
+pub(crate) enum FuncEntity {
+    /// Function `index` of the module of instance `instance`.
+    Wasm { instance: u32, index: u32, type_id: u32 },
+    /// A host function.
+    Host { host: u32, type_id: u32, ty: Arc<FuncType> },
+}
+
+impl FuncEntity {
+    pub(crate) fn type_id(&self) -> u32 {
+        match self {
+            FuncEntity::Wasm { type_id, .. } | FuncEntity::Host { type_id, .. } => *type_id,
+        }
+    }
+}
+
+/// A global's storage; a v128 uses all 128 bits, other types the low 64.
+#[derive(Debug, Clone)]
+pub(crate) struct GlobalEntity {
+    pub(crate) ty: GlobalType,
+    pub(crate) value: u128,
+}
+
+/// An instance: its module and where its entities live in the store.
+#[derive(Debug)]
+pub(crate) struct InstanceEntity {
+    pub(crate) module: Module,
+    pub(crate) funcs: Box<[u32]>,
+    pub(crate) tables: Box<[u32]>,
+    pub(crate) memories: Box<[u32]>,
+    pub(crate) globals: Box<[u32]>,
+    /// Element segments as reference cells; emptied by `elem.drop`.
+    pub(crate) elems: Box<[Box<[u64]>]>,
+    /// Data segments dropped by `data.drop` (or applied at instantiation).
+    pub(crate) dropped_datas: Box<[bool]>,
+}
+
+impl std::fmt::Debug for StoreInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreInner").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl StoreInner {
+    pub(crate) fn check_id(&self, id: u64) -> Result<()> {
+        if id == self.id {
+            Ok(())
+        } else {
+            Err(Error::ty("object used with a store that did not create it"))
+        }
+    }
+
+    pub(crate) fn check_func(&self, f: Func) -> Result<u32> {
+        self.check_id(f.store_id)?;
+        Ok(f.index)
+    }
+
+    /// The signature of store function `index`.
+    pub(crate) fn func_ty(&self, index: u32) -> &FuncType {
+        match &self.funcs[index as usize] {
+            FuncEntity::Wasm { instance, index, .. } => {
+                self.instances[*instance as usize].module.info().func_type(*index)
+            }
+            FuncEntity::Host { ty, .. } => ty,
+        }
+    }
+}
+
+impl<T> Store<T> {
+    /// A new, empty store using `engine`, holding `data`.
+    pub fn new(engine: &Engine, data: T) -> Self {
+        Self {
+            inner: StoreInner {
+                id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
+                engine: engine.clone(),
+                funcs: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                instances: Vec::new(),
+                externrefs: Vec::new(),
+                stack: Vec::new(),
+                stack_top: 0,
+                depth: 0,
+                reentry: 0,
+                max_memory_bytes: u64::MAX,
+                max_table_elements: u64::MAX,
+            },
+            host: Vec::new(),
+            data,
+        }
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The host data.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    /// Consumes the store, returning the host data.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// Caps the size of every linear memory created or grown from now on;
+    /// `memory.grow` beyond it returns -1.
+    pub fn limit_memory_bytes(&mut self, bytes: u64) {
+        self.inner.max_memory_bytes = bytes;
+    }
+
+    /// Caps the size of every table created or grown from now on;
+    /// `table.grow` beyond it returns -1.
+    pub fn limit_table_elements(&mut self, elements: u64) {
+        self.inner.max_table_elements = elements;
+    }
+
+    pub(crate) fn add_host_func(&mut self, f: Arc<HostFn<T>>, ty: FuncType) -> Func {
+        let type_id = self.inner.engine.type_id(&ty);
+        self.host.push(f);
+        self.inner.funcs.push(FuncEntity::Host {
+            host: self.host.len() as u32 - 1,
+            type_id,
+            ty: Arc::new(ty),
+        });
+        Func::from_raw(self.inner.id, self.inner.funcs.len() as u32 - 1)
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("id", &self.inner.id).field("data", &self.data).finish()
+    }
+}
+
+/// A shared borrow of a store.
+#[derive(Debug)]
+pub struct StoreContext<'a, T>(pub(crate) &'a Store<T>);
+
+/// An exclusive borrow of a store.
+#[derive(Debug)]
+pub struct StoreContextMut<'a, T>(pub(crate) &'a mut Store<T>);
+
+impl<'a, T> StoreContext<'a, T> {
+    /// The host data.
+    pub fn data(&self) -> &'a T {
+        self.0.data()
+    }
+
+    pub(crate) fn inner_ref(&self) -> &'a StoreInner {
+        &self.0.inner
+    }
+}
+
+impl<'a, T> StoreContextMut<'a, T> {
+    /// The host data.
+    pub fn data(&self) -> &T {
+        self.0.data()
+    }
+
+    /// The host data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        self.0.data_mut()
+    }
+
+    pub(crate) fn inner_mut(&mut self) -> &mut StoreInner {
+        &mut self.0.inner
+    }
+}
+
+/// Something that can lend a store for reading: [`Store`], `&Store`,
+/// `&mut Store`, [`Caller`](crate::Caller) and the context types.
+pub trait AsContext {
+    /// The host data type of the store.
+    type Data;
+    /// Borrows the store.
+    fn as_context(&self) -> StoreContext<'_, Self::Data>;
+}
+
+/// Something that can lend a store for writing.
+pub trait AsContextMut: AsContext {
+    /// Borrows the store exclusively.
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, Self::Data>;
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self)
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self)
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContext + ?Sized> AsContext for &mut C {
+    type Data = C::Data;
+    fn as_context(&self) -> StoreContext<'_, C::Data> {
+        (**self).as_context()
+    }
+}
+
+impl<C: AsContextMut + ?Sized> AsContextMut for &mut C {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, C::Data> {
+        (**self).as_context_mut()
+    }
+}
+
+impl<T> AsContext for StoreContext<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContext for StoreContextMut<'_, T> {
+    type Data = T;
+    fn as_context(&self) -> StoreContext<'_, T> {
+        StoreContext(self.0)
+    }
+}
+
+impl<T> AsContextMut for StoreContextMut<'_, T> {
+    fn as_context_mut(&mut self) -> StoreContextMut<'_, T> {
+        StoreContextMut(self.0)
+    }
+}
+
+impl<'a, T> From<&'a Store<T>> for StoreContext<'a, T> {
+    fn from(s: &'a Store<T>) -> Self {
+        StoreContext(s)
+    }
+}
+
+impl<'a, T> From<&'a mut Store<T>> for StoreContext<'a, T> {
+    fn from(s: &'a mut Store<T>) -> Self {
+        StoreContext(s)
+    }
+}
+
+impl<'a, T> From<&'a mut Store<T>> for StoreContextMut<'a, T> {
+    fn from(s: &'a mut Store<T>) -> Self {
+        StoreContextMut(s)
+    }
+}
+
+impl<'a, T> From<StoreContextMut<'a, T>> for StoreContext<'a, T> {
+    fn from(s: StoreContextMut<'a, T>) -> Self {
+        StoreContext(s.0)
+    }
+}
+
+impl<'a, 'b: 'a, T> From<&'a crate::Caller<'b, T>> for StoreContext<'a, T> {
+    fn from(c: &'a crate::Caller<'b, T>) -> Self {
+        StoreContext(c.store)
+    }
+}
+
+impl<'a, 'b: 'a, T> From<&'a mut crate::Caller<'b, T>> for StoreContext<'a, T> {
+    fn from(c: &'a mut crate::Caller<'b, T>) -> Self {
+        StoreContext(c.store)
+    }
+}
+
+impl<'a, 'b: 'a, T> From<&'a mut crate::Caller<'b, T>> for StoreContextMut<'a, T> {
+    fn from(c: &'a mut crate::Caller<'b, T>) -> Self {
+        StoreContextMut(c.store)
+    }
+}

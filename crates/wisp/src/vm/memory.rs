@@ -1,0 +1,150 @@
+//! Linear memory backed by a virtual-memory reservation.
+//!
+//! The whole range a memory may ever grow to is reserved up front (without
+//! backing it), so growing never moves the memory: pages are only made
+//! accessible. Fresh pages come from the kernel zero-filled.
+
+use std::ptr::NonNull;
+
+use wisp_environ::MemoryType;
+
+/// Largest reservation made for a memory without a declared maximum (and
+/// the cap for any memory): 4 GiB, the whole 32-bit address space.
+const MAX_RESERVATION: u64 = 1 << 32;
+
+#[derive(Debug)]
+pub(crate) struct LinearMemory {
+    ty: MemoryType,
+    /// Start of the reservation (dangling when `reserved` is 0).
+    base: NonNull<u8>,
+    reserved: usize,
+    /// Accessible bytes.
+    len: usize,
+    /// Maximum size in pages, after applying store limits.
+    max_pages: u64,
+}
+
+// SAFETY: the memory exclusively owns its mapping; access goes through
+// `&self`/`&mut self`, so the usual borrow rules give thread safety.
+unsafe impl Send for LinearMemory {}
+// SAFETY: as above; shared references only read.
+unsafe impl Sync for LinearMemory {}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size > 0 { size as usize } else { 4096 }
+}
+
+impl LinearMemory {
+    /// Creates a memory of the type's minimum size. `limit_bytes` is the
+    /// store's cap on this memory's size.
+    pub(crate) fn new(ty: MemoryType, limit_bytes: u64) -> Option<Self> {
+        let page = 1u64 << ty.page_size_log2;
+        let declared_max = ty.maximum.unwrap_or(u64::MAX).min(ty.absolute_max_pages());
+        let max_pages = declared_max.min(limit_bytes.min(MAX_RESERVATION) / page);
+        if ty.minimum > max_pages {
+            return None;
+        }
+        let os_page = page_size() as u64;
+        let reserved = (max_pages * page).div_ceil(os_page) * os_page;
+        let reserved = usize::try_from(reserved).ok()?;
+        let base = if reserved == 0 {
+            NonNull::dangling()
+        } else {
+            // SAFETY: an anonymous private mapping with no access; the
+            // kernel picks the address. Failure is reported as MAP_FAILED.
+            let ptr = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    reserved,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if ptr == libc::MAP_FAILED {
+                return None;
+            }
+            NonNull::new(ptr.cast::<u8>())?
+        };
+        let mut memory = Self { ty, base, reserved, len: 0, max_pages };
+        memory.set_len((ty.minimum * page) as usize).then_some(memory)
+    }
+
+    fn set_len(&mut self, new_len: usize) -> bool {
+        if new_len > self.reserved {
+            return false;
+        }
+        if new_len > self.len {
+            let os_page = page_size();
+            let start = self.len.div_ceil(os_page) * os_page;
+            let end = new_len.div_ceil(os_page) * os_page;
+            if end > start {
+                // SAFETY: [start, end) lies within our reservation
+                // (end <= reserved, which is page-aligned).
+                let rc = unsafe {
+                    libc::mprotect(
+                        self.base.as_ptr().add(start).cast(),
+                        end - start,
+                        libc::PROT_READ | libc::PROT_WRITE,
+                    )
+                };
+                if rc != 0 {
+                    return false;
+                }
+            }
+        }
+        self.len = new_len;
+        true
+    }
+
+    pub(crate) fn ty(&self) -> MemoryType {
+        self.ty
+    }
+
+    fn page_bytes(&self) -> u64 {
+        1u64 << self.ty.page_size_log2
+    }
+
+    /// Current size in pages.
+    pub(crate) fn pages(&self) -> u64 {
+        self.len as u64 / self.page_bytes()
+    }
+
+    /// Grows by `delta` pages; returns the old size, or `None` (and leaves
+    /// the memory unchanged) when the maximum would be exceeded.
+    pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
+        let old = self.pages();
+        let new = old.checked_add(delta).filter(|&n| n <= self.max_pages)?;
+        let bytes = usize::try_from(new.checked_mul(self.page_bytes())?).ok()?;
+        self.set_len(bytes).then_some(old)
+    }
+
+    /// The accessible bytes.
+    pub(crate) fn data(&self) -> &[u8] {
+        // SAFETY: [base, base+len) is mapped read-write (set_len) and owned
+        // by self; the shared borrow of self prevents concurrent mutation.
+        unsafe { std::slice::from_raw_parts(self.base.as_ptr(), self.len) }
+    }
+
+    /// The accessible bytes, mutably.
+    pub(crate) fn data_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `data`; the exclusive borrow of self makes this the
+        // only view of the bytes.
+        unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr(), self.len) }
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        if self.reserved != 0 {
+            // SAFETY: base/reserved describe the mapping made in `new`,
+            // which nothing references any more.
+            unsafe {
+                libc::munmap(self.base.as_ptr().cast(), self.reserved);
+            }
+        }
+    }
+}
