@@ -29,6 +29,8 @@ pub enum Trap {
     StackOverflow,
     /// A null reference was dereferenced.
     NullReference,
+    /// `call_ref` through a null function reference.
+    NullFunctionReference,
     /// The store ran out of fuel.
     OutOfFuel,
     /// The epoch deadline was reached.
@@ -53,6 +55,7 @@ impl Trap {
             Trap::BadConversionToInteger => "invalid conversion to integer",
             Trap::StackOverflow => "call stack exhausted",
             Trap::NullReference => "null reference",
+            Trap::NullFunctionReference => "null function reference",
             Trap::OutOfFuel => "all fuel consumed",
             Trap::Interrupted => "interrupted: epoch deadline reached",
             Trap::AllocationFailed => "allocation failed",

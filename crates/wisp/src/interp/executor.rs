@@ -203,6 +203,69 @@ impl Exec<'_> {
         }
     }
 
+    /// The function a `call_indirect` through `table` at `index` reaches,
+    /// after its signature check against type `ty`.
+    #[inline]
+    fn indirect_target<T>(
+        &self,
+        store: &Store<T>,
+        table: u32,
+        index: u64,
+        ty: u32,
+    ) -> Result<u32, Trap> {
+        let inst = &store.inner.instances[self.inst as usize];
+        let table = &store.inner.tables[inst.tables[table as usize] as usize];
+        let i = addr(index, table.ty.table64);
+        let elem = match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
+            Some(&e) => e,
+            None => return Err(Trap::UndefinedElement),
+        };
+        let Some(func) = elem.checked_sub(1) else {
+            return Err(Trap::UninitializedElement);
+        };
+        if store.inner.funcs[func as usize].type_id() != self.module.type_id(ty) {
+            return Err(Trap::BadSignature);
+        }
+        Ok(func as u32)
+    }
+
+    /// Replaces the current frame with a call to store function `func`
+    /// whose arguments are at `base`; `false` when that returned from the
+    /// entry function.
+    fn tail_call<T>(&mut self, store: &mut Store<T>, func: u32, base: u32) -> Result<bool> {
+        let start = self.fp + base as usize;
+        match store.inner.funcs[func as usize] {
+            FuncEntity::Wasm { instance, index, .. } => {
+                let code = store.inner.instances[instance as usize].module.code(index)?.clone();
+                let params = code.param_cells as usize;
+                self.stack.copy_within(start..start + params, self.fp);
+                let need = self.fp + code.frame_cells as usize;
+                if need > self.stack.len() {
+                    if need > self.max_cells {
+                        return Err(Trap::StackOverflow.into());
+                    }
+                    let grown = (self.stack.len() * 2).max(need).min(self.max_cells);
+                    self.stack.resize(grown, 0);
+                }
+                let fp = self.fp;
+                self.stack[fp + params..fp + code.local_cells as usize].fill(0);
+                self.code = code;
+                self.ip = 0;
+                self.func = index;
+                if instance != self.inst {
+                    self.switch_instance(store, instance);
+                }
+                Ok(true)
+            }
+            FuncEntity::Host { .. } => {
+                self.call_store_func(store, func, base)?;
+                let results = store.inner.func_ty(func).result_cells() as usize;
+                self.stack.copy_within(start..start + results, self.fp);
+                Ok(self.ret(store))
+            }
+        }
+    }
+
     /// Pushes a frame for function `index` of `instance`.
     #[inline]
     fn enter<T>(
@@ -711,6 +774,38 @@ impl Exec<'_> {
                         return Err(Trap::BadSignature.into());
                     }
                     self.call_store_func(store, func, base)?;
+                }
+                I::ReturnCall(f, base) => {
+                    let func = store.inner.instances[self.inst as usize].funcs[f as usize];
+                    if !self.tail_call(store, func, base)? {
+                        return Ok(());
+                    }
+                }
+                I::ReturnCallIndirect(index, base, ty) => {
+                    let (table, _, _) = extra!();
+                    let func = tri!(self.indirect_target(store, table, get!(index), ty));
+                    if !self.tail_call(store, func, base)? {
+                        return Ok(());
+                    }
+                }
+                I::CallRef(r, base) => match get!(r).checked_sub(1) {
+                    Some(func) => self.call_store_func(store, func as u32, base)?,
+                    None => return Err(Trap::NullFunctionReference.into()),
+                },
+                I::ReturnCallRef(r, base) => match get!(r).checked_sub(1) {
+                    Some(func) => {
+                        if !self.tail_call(store, func as u32, base)? {
+                            return Ok(());
+                        }
+                    }
+                    None => return Err(Trap::NullFunctionReference.into()),
+                },
+                I::RefAsNonNull(d, a) => {
+                    let v = get!(a);
+                    if v == 0 {
+                        return Err(Trap::NullReference.into());
+                    }
+                    set!(d, v)
                 }
                 I::Const32(d, v) => set!(d, u64::from(v)),
                 I::Const64(d, v) => set!(d, v),

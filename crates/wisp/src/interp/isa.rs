@@ -121,6 +121,16 @@ isa! {
         /// `call_indirect` of type `ty` with the table index in a register,
         /// arguments at `base`; followed by `Extra(table, 0, 0)`.
         CallIndirect(Reg, Reg, u32),
+        /// Tail call: like `Call`, but the callee replaces the current frame.
+        ReturnCall(u32, Reg),
+        /// Tail `call_indirect`; followed by `Extra(table, 0, 0)`.
+        ReturnCallIndirect(Reg, Reg, u32),
+        /// Call the function reference in the first register, arguments at `base`.
+        CallRef(Reg, Reg),
+        /// Tail call through a function reference.
+        ReturnCallRef(Reg, Reg),
+        /// (dst, src): traps with "null reference" if the reference is null.
+        RefAsNonNull(Reg, Reg),
         /// Load 32-bit and 64-bit constants.
         Const32(Reg, u32),
         Const64(Reg, u64),

@@ -499,6 +499,10 @@ impl<'a> Translator<'a> {
 
     fn br_if(&mut self, depth: u32) {
         let cond = self.take_condition();
+        self.br_if_cond(depth, cond);
+    }
+
+    fn br_if_cond(&mut self, depth: u32, cond: Cond) {
         let needs_moves = self.is_return_label(depth) || self.branch_would_move(depth);
         match cond {
             Cond::Const(false) => {}
@@ -729,6 +733,62 @@ impl<'a> Translator<'a> {
                 for t in results {
                     self.push_temp(t)?;
                 }
+            }
+            O::ReturnCall { function_index } => {
+                let np = self.info.func_type(function_index).params().len();
+                let base = self.call_args(np);
+                self.emit(Instr::ReturnCall(function_index, base));
+                self.mark_unreachable();
+            }
+            O::ReturnCallIndirect { type_index, table_index } => {
+                let index = self.pop();
+                let index = self.reg(index);
+                let np = self.info.types[type_index as usize].params().len();
+                let base = self.call_args(np);
+                self.emit(Instr::ReturnCallIndirect(index, base, type_index));
+                self.emit(Instr::Extra(table_index, 0, 0));
+                self.mark_unreachable();
+            }
+            O::CallRef { type_index } | O::ReturnCallRef { type_index } => {
+                let func = self.pop();
+                let func = self.reg(func);
+                let ty = &self.info.types[type_index as usize];
+                let (np, results) = (ty.params().len(), ty.results().to_vec());
+                let base = self.call_args(np);
+                if matches!(op, O::CallRef { .. }) {
+                    self.emit(Instr::CallRef(func, base));
+                    for t in results {
+                        self.push_temp(t)?;
+                    }
+                } else {
+                    self.emit(Instr::ReturnCallRef(func, base));
+                    self.mark_unreachable();
+                }
+            }
+            O::RefAsNonNull => {
+                let v = self.pop();
+                let r = self.reg(v);
+                let dst = self.push_temp(v.ty)?;
+                self.emit_result(Instr::RefAsNonNull(dst, r));
+            }
+            O::BrOnNull { relative_depth } => {
+                let mut v = self.pop();
+                let r = self.reg(v);
+                self.br_if_cond(relative_depth, Cond::Eqz64(r));
+                if !matches!(v.src, Src::Local(_)) {
+                    v.src = Src::Temp;
+                }
+                self.stack.push(v);
+            }
+            O::BrOnNonNull { relative_depth } => {
+                let mut v = self.pop();
+                let r = self.reg(v);
+                if !matches!(v.src, Src::Local(_)) {
+                    v.src = Src::Temp;
+                }
+                self.stack.push(v);
+                self.br_if_cond(relative_depth, Cond::Nez64(r));
+                self.pop();
             }
             O::Drop => {
                 self.pop();
