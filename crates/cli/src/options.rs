@@ -1,0 +1,169 @@
+//! Options shared by several commands: which proposals are enabled, which
+//! tier runs the code and how deep the guest may recurse. They all end up in
+//! one `wisp::Config`.
+
+use std::str::FromStr;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use wisp::{Config, Engine, Strategy};
+
+/// `--wasm`: the proposal switches, for every command that decodes modules.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FeatureOptions {
+    /// Enables (`=y`, the default) or disables (`=n`) a WebAssembly
+    /// proposal; repeatable. Names: simd, relaxed-simd, tail-call,
+    /// multi-memory, memory64, extended-const, gc, function-references,
+    /// exceptions, bulk-memory, reference-types, multi-value,
+    /// sign-extension, saturating-float-to-int, mutable-global.
+    /// Wasm 2.0 proposals start enabled, later ones disabled.
+    /// Example: `--wasm tail-call --wasm simd=n`.
+    #[arg(long = "wasm", value_name = "NAME[=y|n]", help_heading = "Engine options")]
+    proposals: Vec<ProposalSetting>,
+}
+
+impl FeatureOptions {
+    fn apply(&self, config: &mut Config) {
+        for setting in &self.proposals {
+            (setting.switch)(config, setting.enable);
+        }
+    }
+
+    /// An engine that decodes modules with these proposals.
+    pub fn engine(&self) -> Result<Engine> {
+        let mut config = Config::new();
+        self.apply(&mut config);
+        Ok(Engine::new(&config)?)
+    }
+}
+
+/// Everything that configures an engine that runs code.
+#[derive(Args, Debug, Clone)]
+pub struct EngineOptions {
+    #[command(flatten)]
+    features: FeatureOptions,
+
+    /// The execution tier. Example: `--tier interp`.
+    #[arg(long, value_enum, default_value_t = Tier::Interp, help_heading = "Engine options")]
+    tier: Tier,
+
+    /// The most bytes of Wasm value stack (locals and operands of all
+    /// active frames) a call may use before it traps with "call stack
+    /// exhausted". Example: `--max-wasm-stack 1048576`.
+    #[arg(long, value_name = "BYTES", help_heading = "Engine options")]
+    max_wasm_stack: Option<usize>,
+
+    /// The deepest nesting of Wasm calls before a trap with "call stack
+    /// exhausted". Example: `--max-call-depth 1000`.
+    #[arg(long, value_name = "N", help_heading = "Engine options")]
+    max_call_depth: Option<u32>,
+}
+
+impl EngineOptions {
+    /// An engine configured by these options; fails if this build lacks
+    /// the requested tier.
+    pub fn engine(&self) -> Result<Engine> {
+        let mut config = Config::new();
+        self.features.apply(&mut config);
+        config.strategy(match self.tier {
+            Tier::Interp => Strategy::Interpreter,
+            Tier::Cranelift => Strategy::Cranelift,
+        });
+        if let Some(bytes) = self.max_wasm_stack {
+            config.max_wasm_stack(bytes);
+        }
+        if let Some(depth) = self.max_call_depth {
+            config.max_call_depth(depth);
+        }
+        Ok(Engine::new(&config)?)
+    }
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// The interpreter: starts instantly.
+    Interp,
+    /// The optimizing compiler (not part of this build yet).
+    Cranelift,
+}
+
+type Switch = for<'a> fn(&'a mut Config, bool) -> &'a mut Config;
+
+/// Every proposal `--wasm` knows, by its command-line name.
+const PROPOSALS: &[(&str, Switch)] = &[
+    ("simd", Config::wasm_simd),
+    ("relaxed-simd", Config::wasm_relaxed_simd),
+    ("tail-call", Config::wasm_tail_call),
+    ("multi-memory", Config::wasm_multi_memory),
+    ("memory64", Config::wasm_memory64),
+    ("extended-const", Config::wasm_extended_const),
+    ("gc", Config::wasm_gc),
+    ("function-references", Config::wasm_function_references),
+    ("exceptions", Config::wasm_exceptions),
+    ("bulk-memory", Config::wasm_bulk_memory),
+    ("reference-types", Config::wasm_reference_types),
+    ("multi-value", Config::wasm_multi_value),
+    ("sign-extension", Config::wasm_sign_extension),
+    ("saturating-float-to-int", Config::wasm_saturating_float_to_int),
+    ("mutable-global", Config::wasm_mutable_global),
+];
+
+/// One `--wasm NAME[=y|n]`.
+#[derive(Debug, Clone, Copy)]
+struct ProposalSetting {
+    switch: Switch,
+    enable: bool,
+}
+
+impl FromStr for ProposalSetting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (name, enable) = match s.split_once('=') {
+            None => (s, true),
+            Some((name, "y")) => (name, true),
+            Some((name, "n")) => (name, false),
+            Some((_, other)) => {
+                return Err(format!("expected `y` or `n` after `=`, found `{other}`"));
+            }
+        };
+        let switch = PROPOSALS
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|&(_, switch)| switch)
+            .ok_or_else(|| {
+                let names: Vec<&str> = PROPOSALS.iter().map(|(n, _)| *n).collect();
+                format!("unknown proposal `{name}`; known: {}", names.join(", "))
+            })?;
+        Ok(Self { switch, enable })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn features(args: &[&str]) -> wisp::Config {
+        let mut config = Config::new();
+        for arg in args {
+            let setting: ProposalSetting = arg.parse().unwrap();
+            (setting.switch)(&mut config, setting.enable);
+        }
+        config
+    }
+
+    #[test]
+    fn proposal_switches_toggle_the_config() {
+        let config = features(&["tail-call", "simd=n", "memory64=y"]);
+        let f = config.features();
+        assert!(f.tail_call && !f.simd && f.memory64);
+    }
+
+    #[test]
+    fn bad_proposal_settings_are_explained() {
+        let err = "tail-calls".parse::<ProposalSetting>().unwrap_err();
+        assert!(err.contains("unknown proposal `tail-calls`") && err.contains("tail-call"));
+        let err = "simd=yes".parse::<ProposalSetting>().unwrap_err();
+        assert!(err.contains("expected `y` or `n`"));
+    }
+}

@@ -1,0 +1,140 @@
+//! `wisp run`: instantiates a module and calls its entry point.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::Args;
+use wisp::{ExternType, FuncType, Linker, Module, Store, Val};
+
+use crate::args::parse_val;
+use crate::errors::EXIT_CODES;
+use crate::input::load_module;
+use crate::options::EngineOptions;
+
+const EXAMPLES: &str = "\
+Examples:
+  wisp run examples/fib.wat --invoke fib 20
+  wisp run --invoke add math.wasm -- -1 0x10
+  wisp run command.wasm";
+
+/// Runs a WebAssembly module.
+///
+/// Calls the module's `_start` function, or the function named by
+/// `--invoke`.
+///
+/// Options go before FILE or right after it; everything from the first
+/// argument after FILE on (or after `--`) is passed to the program
+/// untouched. Imports are not provided yet (no WASI): a module that
+/// imports anything fails to link.
+#[derive(Args, Debug)]
+#[command(after_help = format!("{EXAMPLES}\n\n{EXIT_CODES}"))]
+pub struct RunCommand {
+    #[command(flatten)]
+    engine: EngineOptions,
+
+    /// Calls the exported function NAME instead of `_start`, with ARGS as
+    /// its arguments, and prints each result on its own line.
+    /// Example: `--invoke fib`.
+    #[arg(long, value_name = "NAME")]
+    invoke: Option<String>,
+
+    /// The module: a `.wasm` binary or a `.wat` text file.
+    /// Example: `examples/fib.wat`.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+
+    /// With --invoke, the function's arguments, parsed by its parameter
+    /// types: i32/i64 as decimal or 0x-hex (`-7`, `0xff`), f32/f64 as
+    /// decimal, `inf`, `-inf` or `nan`, v128 as 0x-hex of 128 bits,
+    /// funcref/externref only as `null`. Example: `--invoke add 1 2`.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+impl RunCommand {
+    pub fn execute(self, out: &mut impl Write) -> Result<()> {
+        let engine = self.engine.engine()?;
+        let module = load_module(&engine, &self.file)?;
+        // Everything the command line can get wrong is checked before any
+        // guest code (a start function) runs.
+        let name = self.entry_point(&module)?;
+        let ty = function_type(&module, name)?;
+        let params = self.params(name, &ty)?;
+        let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
+
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
+        let func = instance
+            .get_func(&store, name)
+            .expect("the export was checked to be a function of this module");
+        func.call(&mut store, &params, &mut results)?;
+        for result in results {
+            writeln!(out, "{result}")?;
+        }
+        Ok(())
+    }
+
+    /// The function to call: `--invoke NAME`, or else `_start`.
+    fn entry_point<'a>(&'a self, module: &Module) -> Result<&'a str> {
+        if let Some(name) = &self.invoke {
+            return Ok(name);
+        }
+        if module.get_export("_start").is_none() {
+            bail!(
+                "{} has no `_start` function to run; {}; use --invoke NAME to call one",
+                self.file.display(),
+                exported_functions(module)
+            );
+        }
+        if !self.args.is_empty() {
+            bail!(
+                "`_start` cannot receive program arguments yet (that needs WASI); \
+                 use --invoke NAME to pass them to a function"
+            );
+        }
+        Ok("_start")
+    }
+
+    fn params(&self, name: &str, ty: &FuncType) -> Result<Vec<Val>> {
+        if self.args.len() != ty.params().len() {
+            bail!(
+                "`{name}` takes {} argument(s) ({}), but {} were given",
+                ty.params().len(),
+                type_list(ty),
+                self.args.len()
+            );
+        }
+        let parsed = self.args.iter().zip(ty.params()).enumerate().map(|(i, (arg, &ty))| {
+            parse_val(arg, ty)
+                .map_err(|why| anyhow::anyhow!("argument {} of `{name}`: {why}", i + 1))
+        });
+        parsed.collect()
+    }
+}
+
+/// The type of the exported function `name`.
+fn function_type(module: &Module, name: &str) -> Result<FuncType> {
+    match module.get_export(name) {
+        Some(ExternType::Func(ty)) => Ok(ty),
+        Some(_) => bail!("the export `{name}` is not a function; {}", exported_functions(module)),
+        None => bail!("there is no export named `{name}`; {}", exported_functions(module)),
+    }
+}
+
+/// "exported functions: a, b", or "it exports no functions".
+fn exported_functions(module: &Module) -> String {
+    let names: Vec<&str> =
+        module.exports().filter(|e| matches!(e.ty, ExternType::Func(_))).map(|e| e.name).collect();
+    if names.is_empty() {
+        "the module exports no functions".to_string()
+    } else {
+        format!("exported functions: {}", names.join(", "))
+    }
+}
+
+/// The parameter types, as in `i32, i32`.
+fn type_list(ty: &FuncType) -> String {
+    let names: Vec<String> = ty.params().iter().map(|t| t.to_string()).collect();
+    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+}
