@@ -99,7 +99,7 @@ impl RunCommand {
     fn params(&self, name: &str, ty: &FuncType) -> Result<Vec<Val>> {
         if self.args.len() != ty.params().len() {
             bail!(
-                "`{name}` takes {} argument(s) ({}), but {} were given",
+                "`{name}` takes {} argument(s) ({}) but was given {}",
                 ty.params().len(),
                 type_list(ty),
                 self.args.len()
