@@ -21,7 +21,7 @@ Exit codes:
 const TRAPPED: u8 = 134;
 const INTERNAL_ERROR: i32 = 101;
 
-/// Frames printed before a backtrace is cut short. Runs of one function
+/// Lines of backtrace printed before it is cut short. Runs of one function
 /// calling itself count once, so deep recursion stays readable.
 const MAX_BACKTRACE_LINES: usize = 40;
 

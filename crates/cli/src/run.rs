@@ -122,7 +122,7 @@ fn function_type(module: &Module, name: &str) -> Result<FuncType> {
     }
 }
 
-/// "exported functions: a, b", or "it exports no functions".
+/// "exported functions: a, b", or "the module exports no functions".
 fn exported_functions(module: &Module) -> String {
     let names: Vec<&str> =
         module.exports().filter(|e| matches!(e.ty, ExternType::Func(_))).map(|e| e.name).collect();

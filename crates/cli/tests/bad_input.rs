@@ -173,7 +173,7 @@ fn infinite_recursion_exhausts_the_stack() {
 }
 
 #[test]
-fn call_depth_limit_is_configurable() {
+fn stack_limits_are_configurable() {
     let dir = TempDir::new();
     let file = dir.file(
         "countdown.wat",
@@ -181,9 +181,11 @@ fn call_depth_limit_is_configurable() {
              (if (local.get 0) (then (call $down (i32.sub (local.get 0) (i32.const 1)))))))"#,
     );
     let run =
-        |depth: &str| wisp(["run", "--max-call-depth", depth, "--invoke", "down", &file, "500"]);
-    run("1000").assert_success("");
-    run("100").assert_trap("call stack exhausted", "down");
+        |limit: &str, value: &str| wisp(["run", limit, value, "--invoke", "down", &file, "5000"]);
+    run("--max-call-depth", "10000").assert_success("");
+    run("--max-call-depth", "100").assert_trap("call stack exhausted", "down");
+    run("--max-wasm-stack", "1048576").assert_success("");
+    run("--max-wasm-stack", "1024").assert_trap("call stack exhausted", "down");
 }
 
 #[test]
