@@ -34,6 +34,8 @@ impl std::error::Error for WasmError {}
 
 impl From<wasmparser::BinaryReaderError> for WasmError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Self::at(e.message(), e.offset() as usize)
+        // Some decoder messages span lines; errors are reported on one.
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        Self::at(message, e.offset() as usize)
     }
 }

@@ -15,7 +15,7 @@
 //!   (assert_trap (module (func $f unreachable) (start $f)) "unreachable")
 //! "#;
 //! let outcome = wisp_wast::run(script, &wisp::Config::default()).unwrap();
-//! assert_eq!((outcome.passed, outcome.failed), (2, 0));
+//! assert_eq!((outcome.passed, outcome.failed), (3, 0));
 //! ```
 #![deny(missing_docs)]
 

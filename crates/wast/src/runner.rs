@@ -137,7 +137,11 @@ impl Runner {
                 }
                 for (i, (want, got)) in results.iter().zip(&actual).enumerate() {
                     if !values::matches(&self.store, want, got) {
-                        return Err(format!("result {i}: expected {want:?}, got {got:?}"));
+                        return Err(format!(
+                            "result {i}: expected {}, got {} {got}",
+                            values::show(want),
+                            got.ty()
+                        ));
                     }
                 }
                 Ok(())

@@ -89,3 +89,46 @@ fn ret_matches(store: &Store<()>, expected: &WastRetCore<'_>, actual: &Val) -> b
         _ => false,
     }
 }
+
+/// The expected result as the script writes it.
+pub(crate) fn show(expected: &WastRet<'_>) -> String {
+    match expected {
+        WastRet::Core(r) => show_core(r),
+        _ => "a component value".into(),
+    }
+}
+
+fn show_core(r: &WastRetCore<'_>) -> String {
+    let nan_f32 = |p: &NanPattern<wast::token::F32>| match p {
+        NanPattern::CanonicalNan => "nan:canonical".to_string(),
+        NanPattern::ArithmeticNan => "nan:arithmetic".to_string(),
+        NanPattern::Value(v) => f32::from_bits(v.bits).to_string(),
+    };
+    let nan_f64 = |p: &NanPattern<wast::token::F64>| match p {
+        NanPattern::CanonicalNan => "nan:canonical".to_string(),
+        NanPattern::ArithmeticNan => "nan:arithmetic".to_string(),
+        NanPattern::Value(v) => f64::from_bits(v.bits).to_string(),
+    };
+    match r {
+        WastRetCore::I32(v) => format!("i32 {v}"),
+        WastRetCore::I64(v) => format!("i64 {v}"),
+        WastRetCore::F32(p) => format!("f32 {}", nan_f32(p)),
+        WastRetCore::F64(p) => format!("f64 {}", nan_f64(p)),
+        WastRetCore::V128(p) => match p {
+            V128Pattern::F32x4(l) => format!("f32x4 {:?}", l.each_ref().map(nan_f32)),
+            V128Pattern::F64x2(l) => format!("f64x2 {:?}", l.each_ref().map(nan_f64)),
+            V128Pattern::I8x16(l) => format!("i8x16 {l:?}"),
+            V128Pattern::I16x8(l) => format!("i16x8 {l:?}"),
+            V128Pattern::I32x4(l) => format!("i32x4 {l:?}"),
+            V128Pattern::I64x2(l) => format!("i64x2 {l:?}"),
+        },
+        WastRetCore::RefNull(_) => "ref.null".into(),
+        WastRetCore::RefFunc(_) => "ref.func".into(),
+        WastRetCore::RefExtern(Some(n)) => format!("ref.extern {n}"),
+        WastRetCore::RefExtern(None) => "ref.extern".into(),
+        WastRetCore::Either(alts) => {
+            format!("either({})", alts.iter().map(show_core).collect::<Vec<_>>().join(", "))
+        }
+        other => format!("{other:?}"),
+    }
+}

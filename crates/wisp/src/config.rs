@@ -109,7 +109,7 @@ impl Config {
 
     /// The most bytes of value stack (locals and operands of all active
     /// Wasm frames) one call may use before trapping with "call stack
-    /// exhausted". Default: 16 MiB.
+    /// exhausted". Default: 16 MiB. Values below 512 bytes count as 512.
     pub fn max_wasm_stack(&mut self, bytes: usize) -> &mut Self {
         self.max_wasm_stack = bytes;
         self

@@ -39,6 +39,13 @@ pub enum ErrorKind {
     Host(Box<dyn std::error::Error + Send + Sync>),
     /// The guest asked to exit with a status code (WASI `proc_exit`).
     Exit(i32),
+    /// Reading a module file failed.
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
 }
 
 impl Error {
@@ -129,6 +136,7 @@ impl fmt::Display for Error {
             ErrorKind::Unsupported(e) => write!(f, "unsupported: {e}"),
             ErrorKind::Host(e) => write!(f, "host error: {e}"),
             ErrorKind::Exit(code) => write!(f, "guest exited with status {code}"),
+            ErrorKind::Io { path, error } => write!(f, "cannot read {}: {error}", path.display()),
         }
     }
 }
@@ -148,7 +156,8 @@ impl fmt::Debug for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &*self.kind {
-            ErrorKind::Wasm(e) => Some(e),
+            // The Display of `Wasm` and `Io` errors already includes the
+            // cause, so chained output would repeat it.
             ErrorKind::Host(e) => Some(&**e),
             _ => None,
         }

@@ -63,4 +63,4 @@ pub use module::{ExportType, ImportType, Module};
 pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
 pub use trap::{Backtrace, FrameInfo, Trap};
 pub use values::{ExternRef, Val};
-pub use wisp_environ::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+pub use wisp_environ::{Features, FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

@@ -72,7 +72,7 @@ impl Module {
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
         let bytes = std::fs::read(path)
-            .map_err(|e| Error::host(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|error| Error::new(ErrorKind::Io { path: path.to_path_buf(), error }))?;
         if bytes.starts_with(b"\0asm") {
             return Self::from_binary(engine, &bytes);
         }
@@ -158,6 +158,17 @@ impl Module {
     /// Size of the module's binary in bytes.
     pub fn binary_size(&self) -> usize {
         self.inner.bytes.len()
+    }
+
+    /// Translates every function for the interpreter now rather than on its
+    /// first call: surfaces per-function resource errors up front and
+    /// takes translation off the first calls' latency.
+    pub fn translate_all(&self) -> Result<()> {
+        let info = &self.inner.info;
+        for index in info.num_imported_funcs..info.funcs.len() as u32 {
+            self.code(index)?;
+        }
+        Ok(())
     }
 
     pub(crate) fn info(&self) -> &ModuleInfo {

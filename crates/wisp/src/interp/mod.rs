@@ -11,10 +11,13 @@ pub(crate) mod translate;
 use crate::store::FuncEntity;
 use crate::{Caller, Error, Result, Store, Trap};
 
-/// How many host-to-Wasm re-entries may be active at once. Each one uses
-/// some host stack, so the bound keeps deep host/guest ping-pong from
-/// overflowing a small host thread stack.
-const MAX_REENTRY: u32 = 200;
+/// How many host-to-Wasm re-entries may be active at once, on platforms
+/// where the room left on the host stack cannot be measured.
+const MAX_REENTRY: u32 = 100;
+
+/// Host stack that must remain free to enter Wasm: room for the dispatch
+/// loop, a host function it calls, and that function's own callees.
+const HOST_STACK_RESERVE: usize = 64 << 10;
 
 /// Calls store function `func`. Parameters are read from `cells` and
 /// results written back from cell 0 on; `cells` holds as many cells as the
@@ -26,7 +29,11 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> R
             f(Caller { store, instance: None }, cells)
         }
         FuncEntity::Wasm { instance, index, .. } => {
-            if store.inner.reentry >= MAX_REENTRY {
+            let exhausted = match crate::vm::host_stack::remaining() {
+                Some(left) => left < HOST_STACK_RESERVE,
+                None => store.inner.reentry >= MAX_REENTRY,
+            };
+            if exhausted {
                 return Err(Error::from_trap(Trap::StackOverflow));
             }
             store.inner.reentry += 1;

@@ -1,16 +1,20 @@
 //! Linear memory backed by a virtual-memory reservation.
 //!
-//! The whole range a memory may ever grow to is reserved up front (without
-//! backing it), so growing never moves the memory: pages are only made
-//! accessible. Fresh pages come from the kernel zero-filled.
+//! Address space is reserved beyond the current size (without backing it),
+//! so most growth only makes more pages accessible; growth past the
+//! reservation moves the memory to a larger one. Fresh pages come from the
+//! kernel zero-filled.
 
 use std::ptr::NonNull;
 
 use wisp_environ::MemoryType;
 
-/// Largest reservation made for a memory without a declared maximum (and
-/// the cap for any memory): 4 GiB, the whole 32-bit address space.
+/// The cap on any memory's size: 4 GiB, the whole 32-bit address space.
 const MAX_RESERVATION: u64 = 1 << 32;
+
+/// Smallest reservation made for a memory that may grow: small memories
+/// then grow in place for a while.
+const MIN_RESERVATION: u64 = 1 << 20;
 
 #[derive(Debug)]
 pub(crate) struct LinearMemory {
@@ -22,6 +26,39 @@ pub(crate) struct LinearMemory {
     len: usize,
     /// Maximum size in pages, after applying store limits.
     max_pages: u64,
+}
+
+/// Reserves `bytes` of inaccessible address space.
+fn reserve(bytes: usize) -> Option<NonNull<u8>> {
+    if bytes == 0 {
+        return Some(NonNull::dangling());
+    }
+    // SAFETY: an anonymous private mapping with no access; the kernel
+    // picks the address. Failure is reported as MAP_FAILED.
+    let ptr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            bytes,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if ptr == libc::MAP_FAILED { None } else { NonNull::new(ptr.cast::<u8>()) }
+}
+
+/// Releases a reservation made by [`reserve`].
+///
+/// # Safety
+/// `base`/`bytes` must describe a live reservation that nothing references.
+unsafe fn release(base: NonNull<u8>, bytes: usize) {
+    if bytes != 0 {
+        // SAFETY: guaranteed by the caller.
+        unsafe {
+            libc::munmap(base.as_ptr().cast(), bytes);
+        }
+    }
 }
 
 // SAFETY: the memory exclusively owns its mapping; access goes through
@@ -46,35 +83,16 @@ impl LinearMemory {
         if ty.minimum > max_pages {
             return None;
         }
-        let os_page = page_size() as u64;
-        let reserved = (max_pages * page).div_ceil(os_page) * os_page;
-        let reserved = usize::try_from(reserved).ok()?;
-        let base = if reserved == 0 {
-            NonNull::dangling()
-        } else {
-            // SAFETY: an anonymous private mapping with no access; the
-            // kernel picks the address. Failure is reported as MAP_FAILED.
-            let ptr = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    reserved,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                    -1,
-                    0,
-                )
-            };
-            if ptr == libc::MAP_FAILED {
-                return None;
-            }
-            NonNull::new(ptr.cast::<u8>())?
-        };
+        let min_bytes = ty.minimum * page;
+        let reserved =
+            round_to_os_pages((min_bytes * 2).max(MIN_RESERVATION).min(max_pages * page))?;
+        let base = reserve(reserved)?;
         let mut memory = Self { ty, base, reserved, len: 0, max_pages };
         memory.set_len((ty.minimum * page) as usize).then_some(memory)
     }
 
     fn set_len(&mut self, new_len: usize) -> bool {
-        if new_len > self.reserved {
+        if new_len > self.reserved && !self.relocate(new_len) {
             return false;
         }
         if new_len > self.len {
@@ -97,6 +115,23 @@ impl LinearMemory {
             }
         }
         self.len = new_len;
+        true
+    }
+
+    /// Moves the contents to a reservation of at least `needed` bytes.
+    fn relocate(&mut self, needed: usize) -> bool {
+        let cap = self.max_pages * self.page_bytes();
+        let wanted = (needed as u64).max(self.reserved as u64 * 2).min(cap);
+        let Some(bytes) = round_to_os_pages(wanted) else { return false };
+        let Some(base) = reserve(bytes) else { return false };
+        let fresh = Self { base, reserved: bytes, len: 0, ty: self.ty, max_pages: self.max_pages };
+        let old = std::mem::replace(self, fresh);
+        if !self.set_len(old.len) {
+            // Keep the old memory; the fresh reservation is released.
+            *self = old;
+            return false;
+        }
+        self.data_mut().copy_from_slice(old.data());
         true
     }
 
@@ -137,14 +172,15 @@ impl LinearMemory {
     }
 }
 
+fn round_to_os_pages(bytes: u64) -> Option<usize> {
+    let os_page = page_size() as u64;
+    usize::try_from(bytes.div_ceil(os_page) * os_page).ok()
+}
+
 impl Drop for LinearMemory {
     fn drop(&mut self) {
-        if self.reserved != 0 {
-            // SAFETY: base/reserved describe the mapping made in `new`,
-            // which nothing references any more.
-            unsafe {
-                libc::munmap(self.base.as_ptr().cast(), self.reserved);
-            }
-        }
+        // SAFETY: base/reserved describe this memory's own reservation,
+        // which nothing references any more.
+        unsafe { release(self.base, self.reserved) }
     }
 }

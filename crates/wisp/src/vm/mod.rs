@@ -1,4 +1,5 @@
 //! Runtime data structures. All of Wisp's `unsafe` code lives under here.
 
+pub(crate) mod host_stack;
 pub(crate) mod memory;
 pub(crate) mod table;

@@ -1,0 +1,355 @@
+//! Behaviour of the embedding API.
+
+use wisp::*;
+
+fn instance_of(wat: &str) -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat).expect("module compiles");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    (store, instance)
+}
+
+#[test]
+fn trap_carries_code_and_named_backtrace() {
+    let (mut store, instance) = instance_of(
+        r#"(module
+             (func $inner (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+             (func $outer (export "run") (param i32) (result i32) (call $inner (local.get 0))))"#,
+    );
+    let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+    assert_eq!(run.call(&mut store, 1).unwrap(), 1);
+    let err = run.call(&mut store, 0).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::IntegerDivisionByZero));
+    let names: Vec<_> =
+        err.backtrace().unwrap().frames().iter().map(|f| f.func_name.clone().unwrap()).collect();
+    assert_eq!(names, ["inner", "outer"]);
+    assert!(format!("{err:?}").contains("wasm backtrace"));
+    // The store stays usable after a trap.
+    assert_eq!(run.call(&mut store, 2).unwrap(), 0);
+}
+
+const RECURSE: &str = r#"(module
+  (func $down (export "down") (param i64) (result i64)
+    (if (result i64) (i64.eqz (local.get 0))
+      (then (i64.const 0))
+      (else (i64.add (i64.const 1) (call $down (i64.sub (local.get 0) (i64.const 1))))))))"#;
+
+fn recurse_on_thread(stack_size: usize, depth: i64, config: Config) -> Result<i64> {
+    std::thread::Builder::new()
+        .stack_size(stack_size)
+        .spawn(move || {
+            let engine = Engine::new(&config).unwrap();
+            let module = Module::new(&engine, RECURSE).unwrap();
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).unwrap();
+            let down = instance.get_typed_func::<i64, i64>(&store, "down").unwrap();
+            down.call(&mut store, depth)
+        })
+        .unwrap()
+        .join()
+        .unwrap()
+}
+
+#[test]
+fn deep_recursion_traps_on_small_and_large_host_stacks() {
+    for stack in [256 << 10, 8 << 20] {
+        let err = recurse_on_thread(stack, i64::MAX, Config::default()).unwrap_err();
+        assert_eq!(err.trap(), Some(Trap::StackOverflow), "host stack {stack}");
+        assert_eq!(err.to_string(), "wasm trap: call stack exhausted");
+        // Deep but bounded recursion completes on the same small stack.
+        assert_eq!(recurse_on_thread(stack, 50_000, Config::default()).unwrap(), 50_000);
+    }
+}
+
+#[test]
+fn call_depth_and_stack_size_are_configurable() {
+    let mut config = Config::default();
+    config.max_call_depth(100);
+    assert_eq!(recurse_on_thread(256 << 10, 90, config.clone()).unwrap(), 90);
+    let err = recurse_on_thread(256 << 10, 200, config).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::StackOverflow));
+
+    let mut config = Config::default();
+    config.max_wasm_stack(4096);
+    let err = recurse_on_thread(256 << 10, 10_000, config).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::StackOverflow));
+}
+
+#[test]
+fn host_functions_see_store_data_and_caller_exports() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "host" "record" (func $record (param i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 8) "wisp")
+             (func (export "run") (call $record (i32.const 8))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "record", |mut caller: Caller<'_, Vec<String>>, ptr: i32| {
+            let memory = caller.get_export("memory").and_then(Extern::into_memory).unwrap();
+            let mut buf = [0u8; 4];
+            memory.read(&caller, ptr as usize, &mut buf).unwrap();
+            caller.data_mut().push(String::from_utf8_lossy(&buf).into_owned());
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    instance.get_typed_func::<(), ()>(&store, "run").unwrap().call(&mut store, ()).unwrap();
+    assert_eq!(store.data(), &["wisp"]);
+}
+
+#[test]
+fn host_to_guest_reentry_works_and_is_bounded() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "host" "again" (func $again (param i32) (result i32)))
+             (func (export "ping") (param i32) (result i32)
+               (if (result i32) (i32.eqz (local.get 0))
+                 (then (i32.const 0))
+                 (else (i32.add (i32.const 1)
+                   (call $again (i32.sub (local.get 0) (i32.const 1))))))))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "again", |mut caller: Caller<'_, ()>, n: i32| -> Result<i32> {
+            let ping = caller.get_export("ping").and_then(Extern::into_func).unwrap();
+            ping.typed::<i32, i32>(&caller)?.call(&mut caller, n)
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let ping = instance.get_typed_func::<i32, i32>(&store, "ping").unwrap();
+    assert_eq!(ping.call(&mut store, 50).unwrap(), 50);
+    // Unbounded ping-pong through the host ends in a trap, not a crash,
+    // even on a small host stack.
+    let result = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || ping.call(&mut store, i32::MAX).map_err(|e| e.trap()))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(result, Err(Some(Trap::StackOverflow)));
+}
+
+#[test]
+fn host_errors_and_exit_propagate() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "host" "exit" (func $exit (param i32)))
+             (func (export "run") (call $exit (i32.const 3)) unreachable))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.func_wrap("host", "exit", |code: i32| -> Result<()> { Err(Error::exit(code)) }).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let err = instance.get_typed_func::<(), ()>(&store, "run").unwrap().call(&mut store, ());
+    assert_eq!(err.unwrap_err().exit_status(), Some(3));
+}
+
+#[test]
+fn memory_views_grow_and_bounds() {
+    let (mut store, instance) = instance_of(
+        r#"(module (memory (export "mem") 1 3)
+             (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#,
+    );
+    let memory = instance.get_memory(&store, "mem").unwrap();
+    assert_eq!(memory.size(&store), 1);
+    memory.write(&mut store, 100, &42u32.to_le_bytes()).unwrap();
+    let load = instance.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    assert_eq!(load.call(&mut store, 100).unwrap(), 42);
+    assert_eq!(memory.data(&store)[100], 42);
+    memory.data_mut(&mut store)[200] = 7;
+    assert_eq!(load.call(&mut store, 200).unwrap(), 7);
+    assert!(memory.write(&mut store, 65535, &[1, 2]).is_err());
+    assert_eq!(memory.grow(&mut store, 2).unwrap(), 1);
+    assert_eq!(memory.data_size(&store), 3 * 65536);
+    assert!(memory.grow(&mut store, 1).is_err());
+    assert_eq!(load.call(&mut store, 3 * 65536 - 4).unwrap(), 0);
+    let err = load.call(&mut store, 3 * 65536 - 3).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::MemoryOutOfBounds));
+}
+
+#[test]
+fn store_memory_limit_makes_grow_fail() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (memory 1)
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    store.limit_memory_bytes(4 * 65536);
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let grow = instance.get_typed_func::<i32, i32>(&store, "grow").unwrap();
+    assert_eq!(grow.call(&mut store, 3).unwrap(), 1);
+    assert_eq!(grow.call(&mut store, 1).unwrap(), -1);
+    assert_eq!(grow.call(&mut store, 0x10000).unwrap(), -1);
+}
+
+#[test]
+fn globals_and_tables() {
+    let (mut store, instance) = instance_of(
+        r#"(module
+             (global (export "counter") (mut i64) (i64.const 5))
+             (global (export "fixed") f32 (f32.const 1.5))
+             (table (export "table") 2 funcref)
+             (func $f (export "f") (result i32) (i32.const 9))
+             (elem (i32.const 1) $f))"#,
+    );
+    let counter = instance.get_global(&store, "counter").unwrap();
+    assert_eq!(counter.get(&store), Val::I64(5));
+    counter.set(&mut store, Val::I64(6)).unwrap();
+    assert_eq!(counter.get(&store).i64(), Some(6));
+    assert!(counter.set(&mut store, Val::I32(1)).is_err());
+    let fixed = instance.get_global(&store, "fixed").unwrap();
+    assert_eq!(fixed.get(&store).f32(), Some(1.5));
+    assert!(fixed.set(&mut store, Val::from(2.0f32)).is_err());
+
+    let table = instance.get_table(&store, "table").unwrap();
+    assert_eq!(table.size(&store), 2);
+    assert_eq!(table.get(&store, 0), Some(Val::FuncRef(None)));
+    let Some(Val::FuncRef(Some(f))) = table.get(&store, 1) else { panic!("element 1 is set") };
+    let mut out = [Val::I32(0)];
+    f.call(&mut store, &[], &mut out).unwrap();
+    assert_eq!(out[0], Val::I32(9));
+    assert_eq!(table.grow(&mut store, 3, Val::FuncRef(Some(f))).unwrap(), 2);
+    assert!(matches!(table.get(&store, 4), Some(Val::FuncRef(Some(_)))));
+    assert_eq!(table.get(&store, 5), None);
+}
+
+#[test]
+fn linker_reports_missing_and_mismatched_imports() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "env" "f" (func (param i32))) (import "env" "g" (global i32)))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::new(&engine);
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert_eq!(err.to_string(), "link error: unknown import: `env::f` has not been defined");
+    linker.func_wrap("env", "f", |_: i64| {}).unwrap();
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(err.to_string().contains("incompatible import type for `env::f`"), "{err}");
+    assert!(linker.func_wrap("env", "f", |_: i32| {}).is_err(), "redefinition is an error");
+    linker.allow_shadowing(true).func_wrap("env", "f", |_: i32| {}).unwrap();
+    let g = Global::new(&mut store, GlobalType { content: ValType::I32, mutable: false }, 7.into())
+        .unwrap();
+    linker.define(&store, "env", "g", g).unwrap();
+    linker.instantiate(&mut store, &module).unwrap();
+}
+
+#[test]
+fn instances_link_through_the_linker_and_instance_pre() {
+    let engine = Engine::default();
+    let lib = Module::new(
+        &engine,
+        r#"(module (func (export "twice") (param i32) (result i32)
+             (i32.mul (local.get 0) (i32.const 2))))"#,
+    )
+    .unwrap();
+    let app = Module::new(
+        &engine,
+        r#"(module (import "lib" "twice" (func $twice (param i32) (result i32)))
+             (func (export "run") (param i32) (result i32) (call $twice (call $twice (local.get 0)))))"#,
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new(&engine);
+        let lib_instance = linker.instantiate(&mut store, &lib).unwrap();
+        linker.instance(&store, "lib", lib_instance).unwrap();
+        let pre = linker.instantiate_pre(&app).unwrap();
+        for n in 1..3 {
+            let instance = pre.instantiate(&mut store).unwrap();
+            let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+            assert_eq!(run.call(&mut store, n).unwrap(), 4 * n);
+        }
+    }
+}
+
+#[test]
+fn typed_and_dynamic_calls_check_types() {
+    let (mut store, instance) = instance_of(
+        r#"(module (func (export "add") (param i32 i64) (result i64)
+             (i64.add (i64.extend_i32_s (local.get 0)) (local.get 1))))"#,
+    );
+    assert!(instance.get_typed_func::<(i32, i32), i64>(&store, "add").is_err());
+    assert!(instance.get_typed_func::<(i32, i64), i64>(&store, "nope").is_err());
+    let add = instance.get_func(&store, "add").unwrap();
+    let mut out = [Val::I64(0)];
+    add.call(&mut store, &[Val::I32(-1), Val::I64(10)], &mut out).unwrap();
+    assert_eq!(out[0], Val::I64(9));
+    assert!(add.call(&mut store, &[Val::I32(1)], &mut out).is_err());
+    assert!(add.call(&mut store, &[Val::I64(1), Val::I64(1)], &mut out).is_err());
+    assert!(add.call(&mut store, &[Val::I32(1), Val::I64(1)], &mut []).is_err());
+}
+
+#[test]
+fn bad_modules_are_typed_errors_with_offsets() {
+    let engine = Engine::default();
+    let err = Module::new(&engine, b"\0asm\x01\0\0\0\x01\x05").unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Wasm(w) if w.offset.is_some()), "{err}");
+    let err = Module::new(&engine, "(module (func (result i32) (i64.const 1)))").unwrap_err();
+    assert!(err.to_string().contains("type mismatch"), "{err}");
+    let err = Module::new(&engine, "(module (func (bogus)))").unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Text(_)), "{err}");
+}
+
+#[test]
+fn cranelift_strategy_is_a_clear_error_until_it_exists() {
+    let mut config = Config::new();
+    config.strategy(Strategy::Cranelift);
+    let err = Engine::new(&config).unwrap_err();
+    assert!(err.to_string().contains("Cranelift"), "{err}");
+}
+
+#[test]
+fn proposals_can_be_switched_off() {
+    let mut config = Config::new();
+    config.wasm_simd(false);
+    let engine = Engine::new(&config).unwrap();
+    assert!(Module::new(&engine, "(module (func (drop (v128.const i64x2 0 0))))").is_err());
+    let engine = Engine::default();
+    assert!(Module::new(&engine, "(module (func (drop (v128.const i64x2 0 0))))").is_ok());
+}
+
+#[test]
+fn extern_refs_round_trip() {
+    let (mut store, instance) = instance_of(
+        r#"(module (func (export "id") (param externref) (result externref) (local.get 0)))"#,
+    );
+    let id = instance.get_typed_func::<Option<ExternRef>, Option<ExternRef>>(&store, "id").unwrap();
+    let r = ExternRef::new(&mut store, String::from("host value"));
+    let back = id.call(&mut store, Some(r)).unwrap().unwrap();
+    assert_eq!(back.data(&store).downcast_ref::<String>().unwrap(), "host value");
+    assert_eq!(id.call(&mut store, None).unwrap(), None);
+}
+
+#[test]
+fn memory_contents_survive_growth_past_the_reservation() {
+    let (mut store, instance) = instance_of(r#"(module (memory (export "mem") 1))"#);
+    let memory = instance.get_memory(&store, "mem").unwrap();
+    memory.write(&mut store, 65_000, b"kept").unwrap();
+    for _ in 0..6 {
+        let pages = memory.size(&store);
+        memory.grow(&mut store, pages).unwrap();
+    }
+    assert_eq!(memory.size(&store), 64);
+    let mut buf = [0u8; 4];
+    memory.read(&store, 65_000, &mut buf).unwrap();
+    assert_eq!(&buf, b"kept");
+    assert!(memory.data(&store)[65_004..].iter().all(|&b| b == 0));
+}
