@@ -171,6 +171,26 @@ impl Module {
         Ok(())
     }
 
+    /// The interpreter bytecode of function `func_index`, one instruction
+    /// per line, for debugging the translator and studying performance.
+    #[doc(hidden)]
+    pub fn disassemble(&self, func_index: u32) -> Result<String> {
+        if func_index < self.inner.info.num_imported_funcs
+            || func_index as usize >= self.inner.info.funcs.len()
+        {
+            return Err(Error::ty(format!("function {func_index} has no body in this module")));
+        }
+        let code = self.code(func_index)?;
+        let mut out = format!(
+            "frame: {} cells ({} params, {} locals)\n",
+            code.frame_cells, code.param_cells, code.local_cells
+        );
+        for (i, instr) in code.code.iter().enumerate() {
+            out.push_str(&format!("{i:4}: {instr:?}\n"));
+        }
+        Ok(out)
+    }
+
     pub(crate) fn info(&self) -> &ModuleInfo {
         &self.inner.info
     }

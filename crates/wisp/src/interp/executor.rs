@@ -6,6 +6,8 @@
 //! callee's frame starts at the caller's argument cells, so arguments and
 //! results are never copied.
 
+use std::ops::Deref;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::isa::Instr;
@@ -16,9 +18,33 @@ use crate::store::FuncEntity;
 use crate::trap::{Backtrace, FrameInfo};
 use crate::{Caller, Error, Module, Result, Store, Trap};
 
+/// A translated function, referenced without reference counting so that
+/// calls and returns cost no atomic operations.
+#[derive(Clone, Copy)]
+struct CodeRef(NonNull<CompiledFunc>);
+
+impl CodeRef {
+    fn new(code: &Arc<CompiledFunc>) -> Self {
+        CodeRef(NonNull::from(&**code))
+    }
+}
+
+impl Deref for CodeRef {
+    type Target = CompiledFunc;
+
+    fn deref(&self) -> &CompiledFunc {
+        // SAFETY: a translation is owned by its module (an `Arc` set once in
+        // a `OnceLock`, never cleared). Every module whose code runs belongs
+        // to an instance of the store being executed, and a store never drops
+        // instances, so the module outlives this execution, which holds the
+        // store borrowed.
+        unsafe { self.0.as_ref() }
+    }
+}
+
 /// A suspended caller.
 struct Frame {
-    code: Arc<CompiledFunc>,
+    code: CodeRef,
     ip: usize,
     fp: usize,
     instance: u32,
@@ -99,7 +125,7 @@ pub(super) fn run<T>(
     let base = store.inner.stack_top;
     let depth0 = store.inner.depth;
     let entry_module = store.inner.instances[instance as usize].module.clone();
-    let code = entry_module.code(index)?.clone();
+    let code = CodeRef::new(entry_module.code(index)?);
     let need = base + code.frame_cells as usize;
     if need > max_cells || depth0 >= max_depth {
         return Err(Error::from_trap(Trap::StackOverflow));
@@ -142,7 +168,7 @@ pub(super) fn run<T>(
 struct Exec<'s> {
     stack: &'s mut Vec<u64>,
     frames: Vec<Frame>,
-    code: Arc<CompiledFunc>,
+    code: CodeRef,
     ip: usize,
     fp: usize,
     inst: u32,
@@ -236,7 +262,8 @@ impl Exec<'_> {
         let start = self.fp + base as usize;
         match store.inner.funcs[func as usize] {
             FuncEntity::Wasm { instance, index, .. } => {
-                let code = store.inner.instances[instance as usize].module.code(index)?.clone();
+                let code =
+                    CodeRef::new(store.inner.instances[instance as usize].module.code(index)?);
                 let params = code.param_cells as usize;
                 self.stack.copy_within(start..start + params, self.fp);
                 let need = self.fp + code.frame_cells as usize;
@@ -276,9 +303,9 @@ impl Exec<'_> {
         base: u32,
     ) -> Result<()> {
         let code = if instance == self.inst {
-            self.module.code(index)?.clone()
+            CodeRef::new(self.module.code(index)?)
         } else {
-            store.inner.instances[instance as usize].module.code(index)?.clone()
+            CodeRef::new(store.inner.instances[instance as usize].module.code(index)?)
         };
         if self.frames.len() as u32 + 1 >= self.max_depth {
             return Err(Trap::StackOverflow.into());
@@ -328,31 +355,89 @@ impl Exec<'_> {
         }
     }
 
+    /// The current memory 0 as a raw view: base and length in bytes.
+    fn mem_view<T>(&self, store: &mut Store<T>) -> (*mut u8, usize) {
+        match store.inner.memories.get_mut(self.mem0) {
+            Some(m) => {
+                let data = m.data_mut();
+                (data.as_mut_ptr(), data.len())
+            }
+            None => (std::ptr::null_mut(), 0),
+        }
+    }
+
+    /// The dispatch loop.
+    ///
+    /// The hot state lives in locals: `ip` points at the next instruction,
+    /// `regs` at the current frame's first cell, `mem_base`/`mem_len`
+    /// describe memory 0. Accesses through them are unchecked; what makes
+    /// them sound is established elsewhere and re-established by `reload!`
+    /// after anything that may move or change them (calls, returns, stack
+    /// growth, `memory.grow`):
+    /// - the translator only emits register operands below the function's
+    ///   `frame_cells`, and every frame has that many cells in the stack
+    ///   (`run`, `enter`, `tail_call` grow the stack first);
+    /// - every code path of a translated function ends in a jump, return or
+    ///   trap, and jump targets are inside the function, so `ip` stays
+    ///   within the code;
+    /// - loads and stores check `address + size <= mem_len` first.
+    ///
+    /// Debug builds (and the test profile) assert the first two on every
+    /// access, which the spec suites then exercise.
     fn execute<T>(&mut self, store: &mut Store<T>) -> Result<()> {
+        let mut code_base: *const Instr;
+        let mut ip: *const Instr;
+        let mut regs: *mut u64;
+        let mut mem_base: *mut u8;
+        let mut mem_len: usize;
+        macro_rules! reload {
+            () => {{
+                code_base = self.code.code.as_ptr();
+                debug_assert!(self.ip < self.code.code.len());
+                // SAFETY: `self.ip` indexes the current function's code.
+                ip = unsafe { code_base.add(self.ip) };
+                debug_assert!(self.fp + self.code.frame_cells as usize <= self.stack.len());
+                // SAFETY: the current frame lies within the stack.
+                regs = unsafe { self.stack.as_mut_ptr().add(self.fp) };
+                (mem_base, mem_len) = self.mem_view(store);
+            }};
+        }
+        macro_rules! sync {
+            () => {{
+                // SAFETY: `ip` and `code_base` point into the same code.
+                self.ip = unsafe { ip.offset_from(code_base) } as usize;
+            }};
+        }
+        reload!();
         macro_rules! get {
-            ($r:expr) => {
-                self.stack[self.fp + $r as usize]
-            };
+            ($r:expr) => {{
+                let r = $r as usize;
+                debug_assert!(r < self.code.frame_cells as usize);
+                // SAFETY: registers are below `frame_cells` (see above).
+                unsafe { *regs.add(r) }
+            }};
         }
         macro_rules! set {
             ($r:expr, $v:expr) => {{
                 let v: u64 = $v;
-                let at = self.fp + $r as usize;
-                self.stack[at] = v;
+                let r = $r as usize;
+                debug_assert!(r < self.code.frame_cells as usize);
+                // SAFETY: registers are below `frame_cells` (see above).
+                unsafe { *regs.add(r) = v };
             }};
         }
         macro_rules! get128 {
             ($r:expr) => {{
-                let at = self.fp + $r as usize;
-                u128::from(self.stack[at]) | (u128::from(self.stack[at + 1]) << 64)
+                let r = $r as u32;
+                u128::from(get!(r)) | (u128::from(get!(r + 1)) << 64)
             }};
         }
         macro_rules! set128 {
             ($r:expr, $v:expr) => {{
                 let v: u128 = $v;
-                let at = self.fp + $r as usize;
-                self.stack[at] = v as u64;
-                self.stack[at + 1] = (v >> 64) as u64;
+                let r = $r as u32;
+                set!(r, v as u64);
+                set!(r + 1, (v >> 64) as u64);
             }};
         }
         macro_rules! tri {
@@ -365,11 +450,22 @@ impl Exec<'_> {
         }
         macro_rules! extra {
             () => {{
-                let Instr::Extra(a, b, c) = self.code.code[self.ip] else {
+                // SAFETY: the translator follows this instruction with an
+                // `Extra` word, so `ip` is still within the code.
+                let Instr::Extra(a, b, c) = (unsafe { *ip }) else {
                     unreachable!("translator emits Extra after this instruction")
                 };
-                self.ip += 1;
+                // SAFETY: as above; the function continues after the word.
+                ip = unsafe { ip.add(1) };
                 (a, b, c)
+            }};
+        }
+        macro_rules! jump {
+            ($t:expr) => {{
+                let t = $t as usize;
+                debug_assert!(t < self.code.code.len());
+                // SAFETY: jump targets are inside the function.
+                ip = unsafe { code_base.add(t) };
             }};
         }
         macro_rules! i32bin {
@@ -416,37 +512,35 @@ impl Exec<'_> {
         macro_rules! br_if {
             ($cond:expr, $t:expr) => {{
                 if $cond {
-                    self.ip = $t as usize;
+                    jump!($t);
                 }
             }};
         }
-        macro_rules! mem {
-            () => {
-                store.inner.memories[self.mem0].data()
-            };
-        }
-        macro_rules! mem_mut {
-            () => {
-                store.inner.memories[self.mem0].data_mut()
-            };
-        }
         macro_rules! ea {
-            ($a:expr, $o:expr) => {
-                u64::from(get!($a) as u32) + u64::from($o)
-            };
+            ($a:expr, $o:expr, $n:literal) => {{
+                let ea = u64::from(get!($a) as u32) + u64::from($o);
+                if ea + $n > mem_len as u64 {
+                    return Err(Trap::MemoryOutOfBounds.into());
+                }
+                ea as usize
+            }};
         }
         macro_rules! ld {
             ($d:expr, $a:expr, $o:expr, $n:literal, |$b:ident| $e:expr) => {{
-                let $b = tri!(load::<$n>(mem!(), ea!($a, $o)));
+                let ea = ea!($a, $o, $n);
+                // SAFETY: `ea + N <= mem_len`, and `mem_base`/`mem_len`
+                // describe memory 0 as it is now (see above).
+                let $b: [u8; $n] = unsafe { std::ptr::read_unaligned(mem_base.add(ea).cast()) };
                 set!($d, $e)
             }};
         }
         macro_rules! st {
-            ($a:expr, $v:expr, $o:expr, |$x:ident| $e:expr) => {{
+            ($a:expr, $v:expr, $o:expr, $n:literal, |$x:ident| $e:expr) => {{
                 let $x = get!($v);
-                let bytes = $e;
-                let ea = ea!($a, $o);
-                tri!(store_bytes(mem_mut!(), ea, &bytes))
+                let bytes: [u8; $n] = $e;
+                let ea = ea!($a, $o, $n);
+                // SAFETY: as for loads.
+                unsafe { std::ptr::write_unaligned(mem_base.add(ea).cast(), bytes) };
             }};
         }
 
@@ -464,10 +558,18 @@ impl Exec<'_> {
         }
 
         loop {
-            let instr = self.code.code[self.ip];
-            self.ip += 1;
+            debug_assert!(
+                // SAFETY: both point into the current function's code.
+                (unsafe { ip.offset_from(code_base) } as usize) < self.code.code.len()
+            );
+            // SAFETY: `ip` is within the code (see above). Fields are read
+            // in place rather than copying the instruction first.
+            let instr: &Instr = unsafe { &*ip };
+            // SAFETY: every instruction is followed by another or ends the
+            // path, so one past it is at most one past the end.
+            ip = unsafe { ip.add(1) };
             use Instr as I;
-            match instr {
+            match *instr {
                 I::I32Add(d, a, b) => i32bin!(d, a, b, |x, y| x.wrapping_add(y)),
                 I::I32Sub(d, a, b) => i32bin!(d, a, b, |x, y| x.wrapping_sub(y)),
                 I::I32Mul(d, a, b) => i32bin!(d, a, b, |x, y| x.wrapping_mul(y)),
@@ -720,19 +822,21 @@ impl Exec<'_> {
 
                 I::Extra(..) => unreachable!("Extra words are consumed by their instruction"),
                 I::Unreachable => return Err(Trap::Unreachable.into()),
-                I::Br(t) => self.ip = t as usize,
+                I::Br(t) => jump!(t),
                 I::BrIfNez(c, t) => br_if!(get!(c) as u32 != 0, t),
                 I::BrIfEqz(c, t) => br_if!(get!(c) as u32 == 0, t),
                 I::BrIfNez64(c, t) => br_if!(get!(c) != 0, t),
                 I::BrIfEqz64(c, t) => br_if!(get!(c) == 0, t),
                 I::BrTable(c, len) => {
                     let i = (get!(c) as u32).min(len);
-                    self.ip += i as usize;
+                    // SAFETY: the table's `len + 1` entries follow it.
+                    ip = unsafe { ip.add(i as usize) };
                 }
                 I::Return => {
                     if !self.ret(store) {
                         return Ok(());
                     }
+                    reload!();
                 }
                 I::Return1(r) => {
                     let v = get!(r);
@@ -740,56 +844,54 @@ impl Exec<'_> {
                     if !self.ret(store) {
                         return Ok(());
                     }
+                    reload!();
                 }
                 I::ReturnImm(v) => {
                     set!(0u32, u64::from(v as u32));
                     if !self.ret(store) {
                         return Ok(());
                     }
+                    reload!();
                 }
                 I::Call(f, base) => {
-                    let info = self.module.info();
-                    if f >= info.num_imported_funcs {
+                    sync!();
+                    if f >= self.module.info().num_imported_funcs {
                         self.enter(store, self.inst, f, base)?;
                     } else {
                         let func = store.inner.instances[self.inst as usize].funcs[f as usize];
                         self.call_store_func(store, func, base)?;
                     }
+                    reload!();
                 }
                 I::CallIndirect(index, base, ty) => {
                     let (table, _, _) = extra!();
-                    let inst = &store.inner.instances[self.inst as usize];
-                    let table = &store.inner.tables[inst.tables[table as usize] as usize];
-                    let i =
-                        if table.ty.table64 { get!(index) } else { u64::from(get!(index) as u32) };
-                    let elem = match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
-                        Some(&e) => e,
-                        None => return Err(Trap::UndefinedElement.into()),
-                    };
-                    if elem == 0 {
-                        return Err(Trap::UninitializedElement.into());
-                    }
-                    let func = (elem - 1) as u32;
-                    if store.inner.funcs[func as usize].type_id() != self.module.type_id(ty) {
-                        return Err(Trap::BadSignature.into());
-                    }
+                    let func = tri!(self.indirect_target(store, table, get!(index), ty));
+                    sync!();
                     self.call_store_func(store, func, base)?;
+                    reload!();
                 }
                 I::ReturnCall(f, base) => {
                     let func = store.inner.instances[self.inst as usize].funcs[f as usize];
                     if !self.tail_call(store, func, base)? {
                         return Ok(());
                     }
+                    reload!();
                 }
                 I::ReturnCallIndirect(index, base, ty) => {
                     let (table, _, _) = extra!();
                     let func = tri!(self.indirect_target(store, table, get!(index), ty));
+                    sync!(); // keeps the frame's position for a host callee's backtrace
                     if !self.tail_call(store, func, base)? {
                         return Ok(());
                     }
+                    reload!();
                 }
                 I::CallRef(r, base) => match get!(r).checked_sub(1) {
-                    Some(func) => self.call_store_func(store, func as u32, base)?,
+                    Some(func) => {
+                        sync!();
+                        self.call_store_func(store, func as u32, base)?;
+                        reload!();
+                    }
                     None => return Err(Trap::NullFunctionReference.into()),
                 },
                 I::ReturnCallRef(r, base) => match get!(r).checked_sub(1) {
@@ -797,6 +899,7 @@ impl Exec<'_> {
                         if !self.tail_call(store, func as u32, base)? {
                             return Ok(());
                         }
+                        reload!();
                     }
                     None => return Err(Trap::NullFunctionReference.into()),
                 },
@@ -847,15 +950,19 @@ impl Exec<'_> {
                 I::Load8S64(d, a, o) => ld!(d, a, o, 1, |b| b[0] as i8 as i64 as u64),
                 I::Load16S64(d, a, o) => ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i64 as u64),
                 I::Load32S64(d, a, o) => ld!(d, a, o, 4, |b| i32::from_le_bytes(b) as i64 as u64),
-                I::Store8(a, v, o) => st!(a, v, o, |x| [x as u8]),
-                I::Store16(a, v, o) => st!(a, v, o, |x| (x as u16).to_le_bytes()),
-                I::Store32(a, v, o) => st!(a, v, o, |x| (x as u32).to_le_bytes()),
-                I::Store64(a, v, o) => st!(a, v, o, |x| x.to_le_bytes()),
+                I::Store8(a, v, o) => st!(a, v, o, 1, |x| [x as u8]),
+                I::Store16(a, v, o) => st!(a, v, o, 2, |x| (x as u16).to_le_bytes()),
+                I::Store32(a, v, o) => st!(a, v, o, 4, |x| (x as u32).to_le_bytes()),
+                I::Store64(a, v, o) => st!(a, v, o, 8, |x| x.to_le_bytes()),
                 I::MemArg(mem, hi) => {
-                    let next = self.code.code[self.ip];
-                    self.ip += 1;
+                    // SAFETY: the translator follows a prefix with its access.
+                    let next = unsafe { *ip };
+                    // SAFETY: as above.
+                    ip = unsafe { ip.add(1) };
+                    sync!();
                     let mem = store.inner.instances[self.inst as usize].memories[mem as usize];
                     tri!(self.prefixed_access(store, next, mem as usize, u64::from(hi) << 32));
+                    reload!();
                 }
                 I::MemorySize(d, m) => {
                     let m = store.inner.instances[self.inst as usize].memories[m as usize];
@@ -871,7 +978,8 @@ impl Exec<'_> {
                         None if mem.ty().memory64 => u64::MAX,
                         None => u64::from(u32::MAX),
                     };
-                    set!(d, old)
+                    set!(d, old);
+                    (mem_base, mem_len) = self.mem_view(store);
                 }
                 I::MemoryFill(dst, val, len) => {
                     let (m, _, _) = extra!();
@@ -1039,7 +1147,9 @@ impl Exec<'_> {
                     set128!(d, simd::shuffle(&lanes, get128!(a), get128!(b)))
                 }
                 I::V128Load(..) | I::V128Store(..) | I::V128LoadLane(..) | I::V128StoreLane(..) => {
-                    tri!(self.prefixed_access(store, instr, self.mem0, 0));
+                    sync!();
+                    tri!(self.prefixed_access(store, *instr, self.mem0, 0));
+                    reload!();
                 }
             }
         }
