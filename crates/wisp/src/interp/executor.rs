@@ -135,7 +135,7 @@ pub(super) fn run<T>(
     }
     let params = code.param_cells as usize;
     stack[base..base + params].copy_from_slice(&cells[..params]);
-    stack[base + params..base + code.local_cells as usize].fill(0);
+    init_frame(stack, base, &code);
     let result_cells = entry_module.info().func_type(index).result_cells() as usize;
 
     let mut exec = Exec {
@@ -275,7 +275,7 @@ impl Exec<'_> {
                     self.stack.resize(grown, 0);
                 }
                 let fp = self.fp;
-                self.stack[fp + params..fp + code.local_cells as usize].fill(0);
+                init_frame(self.stack, fp, &code);
                 self.code = code;
                 self.ip = 0;
                 self.func = index;
@@ -319,7 +319,7 @@ impl Exec<'_> {
             let grown = (self.stack.len() * 2).max(need).min(self.max_cells);
             self.stack.resize(grown, 0);
         }
-        self.stack[fp + code.param_cells as usize..fp + code.local_cells as usize].fill(0);
+        init_frame(self.stack, fp, &code);
         let caller = std::mem::replace(&mut self.code, code);
         self.frames.push(Frame {
             code: caller,
@@ -1247,6 +1247,16 @@ impl Exec<'_> {
         }
         Ok(())
     }
+}
+
+/// Prepares a frame whose parameters are in place: zeroes the declared
+/// locals and writes the constant registers.
+#[inline(always)]
+fn init_frame(stack: &mut [u64], fp: usize, code: &CompiledFunc) {
+    let params = fp + code.param_cells as usize;
+    let locals = fp + code.local_cells as usize;
+    stack[params..locals].fill(0);
+    stack[locals..locals + code.const_cells.len()].copy_from_slice(&code.const_cells);
 }
 
 /// An address or length operand: 64-bit for 64-bit memories and tables.

@@ -32,6 +32,20 @@ macro_rules! isa {
         }
 
         impl Instr {
+            /// Applies `f` to the registers of a plain arithmetic or
+            /// compare-and-branch instruction; `false` for other kinds.
+            fn map_arith_regs(&mut self, f: &impl Fn(Reg) -> Reg) -> bool {
+                match self {
+                    $( Instr::$bin(d, a, b) => { *d = f(*d); *a = f(*a); *b = f(*b); } )*
+                    $( Instr::$un(d, a) => { *d = f(*d); *a = f(*a); } )*
+                    $( Instr::$imm(d, a, _) => { *d = f(*d); *a = f(*a); } )*
+                    $( Instr::$brc(a, b, _) => { *a = f(*a); *b = f(*b); } )*
+                    $( Instr::$brci(a, _, _) => { *a = f(*a); } )*
+                    _ => return false,
+                }
+                true
+            }
+
             /// The destination of a plain arithmetic instruction.
             fn arith_dst_mut(&mut self) -> Option<&mut Reg> {
                 match self {
@@ -256,6 +270,96 @@ impl Instr {
             | BrI32GeUImm(_, _, t) => Some(t),
             _ => None,
         }
+    }
+
+    /// Applies `f` to every register operand. `Extra` words are left alone:
+    /// whether they hold registers depends on the instruction they follow
+    /// (see [`Instr::extra_has_reg`]).
+    pub(crate) fn map_regs(&mut self, f: &impl Fn(Reg) -> Reg) {
+        use Instr::*;
+        if self.map_arith_regs(f) {
+            return;
+        }
+        match self {
+            Extra(..) | Unreachable | Br(_) | Return | ReturnImm(_) | MemArg(..) | DataDrop(_)
+            | ElemDrop(_) => {}
+            BrIfNez(r, _)
+            | BrIfEqz(r, _)
+            | BrIfNez64(r, _)
+            | BrIfEqz64(r, _)
+            | BrTable(r, _)
+            | Return1(r)
+            | Call(_, r)
+            | ReturnCall(_, r)
+            | Const32(r, _)
+            | Const64(r, _)
+            | ConstV128(r, _)
+            | GlobalGet(r, _)
+            | GlobalSet(r, _)
+            | GlobalGet2(r, _)
+            | GlobalSet2(r, _)
+            | MemorySize(r, _)
+            | TableSize(r, _)
+            | RefFunc(r, _) => *r = f(*r),
+            CallIndirect(a, b, _)
+            | ReturnCallIndirect(a, b, _)
+            | CallRef(a, b)
+            | ReturnCallRef(a, b)
+            | RefAsNonNull(a, b)
+            | RefIsNull(a, b)
+            | Load32(a, b, _)
+            | Load64(a, b, _)
+            | Load8U(a, b, _)
+            | Load16U(a, b, _)
+            | Load8S32(a, b, _)
+            | Load16S32(a, b, _)
+            | Load8S64(a, b, _)
+            | Load16S64(a, b, _)
+            | Load32S64(a, b, _)
+            | Store8(a, b, _)
+            | Store16(a, b, _)
+            | Store32(a, b, _)
+            | Store64(a, b, _)
+            | MemoryGrow(a, b, _)
+            | TableGet(a, b, _)
+            | TableSet(a, b, _)
+            | V128Unary(_, a, b)
+            | V128Splat(_, a, b)
+            | V128Extract(_, _, a, b)
+            | V128Test(_, a, b)
+            | V128Load(_, a, b, _)
+            | V128Store(a, b, _)
+            | V128StoreLane(_, _, a, b) => {
+                *a = f(*a);
+                *b = f(*b);
+            }
+            Select(a, b, c)
+            | Select2(a, b, c)
+            | MemoryFill(a, b, c)
+            | MemoryCopy(a, b, c)
+            | MemoryInit(a, b, c)
+            | TableGrow(a, b, c)
+            | TableFill(a, b, c)
+            | TableCopy(a, b, c)
+            | TableInit(a, b, c)
+            | V128Binary(_, a, b, c)
+            | V128Ternary(_, a, b, c)
+            | V128Shift(_, a, b, c)
+            | V128Replace(_, _, a, b, c)
+            | V128Shuffle(a, b, c)
+            | V128LoadLane(_, _, a, b, c) => {
+                *a = f(*a);
+                *b = f(*b);
+                *c = f(*c);
+            }
+            _ => unreachable!("map_arith_regs covers the remaining instructions"),
+        }
+    }
+
+    /// Whether the `Extra` word after this instruction holds a register in
+    /// its first field.
+    pub(crate) fn extra_has_reg(&self) -> bool {
+        matches!(self, Instr::Select(..) | Instr::Select2(..) | Instr::V128Ternary(..))
     }
 
     /// The destination register of an instruction that writes exactly one

@@ -27,10 +27,20 @@ pub(crate) struct CompiledFunc {
     pub param_cells: u32,
     /// Cells taken by parameters and declared locals.
     pub local_cells: u32,
+    /// Values of the constant registers, which follow the locals.
+    pub const_cells: Box<[u64]>,
 }
 
 /// The largest frame a function may use, in cells.
 const MAX_FRAME_CELLS: u32 = 1 << 24;
+
+/// Marks a constant register during translation; constants are placed
+/// between the locals and the temporaries once their number is known.
+const CONST_TAG: Reg = 1 << 31;
+
+/// Marks a register that names an absolute frame cell (a result cell of the
+/// return sequence), which must not move when constants are placed.
+const FIXED_TAG: Reg = 1 << 30;
 
 pub(crate) fn translate(
     info: &ModuleInfo,
@@ -75,12 +85,14 @@ pub(crate) fn translate(
         let op = reader.read()?;
         t.op(op)?;
     }
+    t.place_constants()?;
     Ok(CompiledFunc {
         code: t.code.into(),
         consts: t.consts.into(),
         frame_cells: t.max_cells,
         param_cells,
         local_cells: t.local_cells,
+        const_cells: t.const_values.into(),
     })
 }
 
@@ -158,6 +170,9 @@ struct Translator<'a> {
     /// else, and no label has been bound since: its destination may be
     /// retargeted.
     last: Option<usize>,
+    /// Constant registers: their values, and index by value.
+    const_values: Vec<u64>,
+    const_index: std::collections::HashMap<u64, u32>,
 }
 
 type R<T = ()> = Result<T, Error>;
@@ -181,7 +196,51 @@ impl<'a> Translator<'a> {
             reachable: true,
             dead_depth: 0,
             last: None,
+            const_values: Vec::new(),
+            const_index: std::collections::HashMap::new(),
         }
+    }
+
+    /// The (tagged) constant register holding `bits`.
+    fn const_reg(&mut self, bits: u64) -> Reg {
+        let next = self.const_values.len() as u32;
+        let index = *self.const_index.entry(bits).or_insert(next);
+        if index == next {
+            self.const_values.push(bits);
+        }
+        CONST_TAG | index
+    }
+
+    /// Gives constant registers their cells right after the locals and
+    /// moves the temporaries up to make room.
+    fn place_constants(&mut self) -> R {
+        let k = self.const_values.len() as u32;
+        let locals = self.local_cells;
+        self.max_cells = self
+            .max_cells
+            .checked_add(k)
+            .filter(|&c| c <= MAX_FRAME_CELLS)
+            .ok_or_else(too_large)?;
+        let map = |r: Reg| {
+            if r & FIXED_TAG != 0 {
+                r & !FIXED_TAG
+            } else if r & CONST_TAG != 0 {
+                locals + (r & !CONST_TAG)
+            } else if r >= locals {
+                r + k
+            } else {
+                r
+            }
+        };
+        let mut extra_reg = false;
+        for instr in &mut self.code {
+            match instr {
+                Instr::Extra(r, ..) if extra_reg => *r = map(*r),
+                _ => instr.map_regs(&map),
+            }
+            extra_reg = instr.extra_has_reg();
+        }
+        Ok(())
     }
 
     fn declare_local(&mut self, ty: ValType) -> R {
@@ -258,12 +317,14 @@ impl<'a> Translator<'a> {
         op.src = Src::Temp;
     }
 
-    /// The register holding an operand, writing constants to its home cell.
+    /// The register holding an operand: its local, its home cell, or a
+    /// constant register. v128 constants are written to their home cell.
     fn reg(&mut self, mut op: Operand) -> Reg {
         match op.src {
             Src::Local(r) => r,
             Src::Temp => op.slot,
-            _ => {
+            Src::Const(bits) => self.const_reg(bits),
+            Src::ConstV128(_) => {
                 self.materialize_operand(&mut op);
                 op.slot
             }
@@ -388,6 +449,15 @@ impl<'a> Translator<'a> {
         let idx = self.ctrl.len() - 1 - depth as usize;
         if self.ctrl[idx].kind == Kind::Loop {
             let start = self.ctrl[idx].start;
+            // Loops that test their exit condition first: repeat the test
+            // here, inverted, so that an iteration costs one branch instead
+            // of a jump back plus the test. When the loop exits, the jump to
+            // the head re-runs the original test, which then leaves.
+            if let Some(inverted) =
+                self.code.get(start as usize).and_then(|&head| inverted_branch(head, start + 1))
+            {
+                self.emit(inverted);
+            }
             self.emit(Instr::Br(start));
         } else {
             let at = self.emit(Instr::Br(0));
@@ -400,7 +470,10 @@ impl<'a> Translator<'a> {
         self.ctrl.len() - 1 - depth as usize == 0
     }
 
-    /// Emits the sequence that returns the top operands.
+    /// Emits the sequence that returns the top operands. Results go to the
+    /// first cells of the frame; those are absolute positions, hence
+    /// `FIXED_TAG` (temporaries may still move when constants are placed,
+    /// so no move is skipped as already in place).
     fn emit_return(&mut self) {
         let n = self.ctrl[0].results.len();
         let len = self.stack.len();
@@ -412,9 +485,7 @@ impl<'a> Translator<'a> {
                 }
                 (_, ValType::V128) => {
                     let r = self.reg(op);
-                    if r != 0 {
-                        self.emit(Instr::Copy2(0, r));
-                    }
+                    self.emit(Instr::Copy2(FIXED_TAG, r));
                     self.emit(Instr::Return);
                 }
                 _ => {
@@ -434,21 +505,21 @@ impl<'a> Translator<'a> {
         let mut dst = 0;
         for i in len - n..len {
             let op = self.stack[i];
+            let fixed = dst | FIXED_TAG;
             match op.src {
-                Src::Temp if op.slot == dst => {}
                 Src::Const(bits) => {
-                    self.emit(const_instr(dst, bits));
+                    self.emit(const_instr(fixed, bits));
                 }
                 Src::ConstV128(v) => {
                     let idx = self.add_const(v);
-                    self.emit(Instr::ConstV128(dst, idx));
+                    self.emit(Instr::ConstV128(fixed, idx));
                 }
                 Src::Temp | Src::Local(_) => {
                     let src = if let Src::Local(r) = op.src { r } else { op.slot };
                     self.emit(if op.ty == ValType::V128 {
-                        Instr::Copy2(dst, src)
+                        Instr::Copy2(fixed, src)
                     } else {
-                        Instr::Copy(dst, src)
+                        Instr::Copy(fixed, src)
                     });
                 }
             }
@@ -772,20 +843,14 @@ impl<'a> Translator<'a> {
                 self.emit_result(Instr::RefAsNonNull(dst, r));
             }
             O::BrOnNull { relative_depth } => {
-                let mut v = self.pop();
+                let v = self.pop();
                 let r = self.reg(v);
                 self.br_if_cond(relative_depth, Cond::Eqz64(r));
-                if !matches!(v.src, Src::Local(_)) {
-                    v.src = Src::Temp;
-                }
                 self.stack.push(v);
             }
             O::BrOnNonNull { relative_depth } => {
-                let mut v = self.pop();
+                let v = self.pop();
                 let r = self.reg(v);
-                if !matches!(v.src, Src::Local(_)) {
-                    v.src = Src::Temp;
-                }
                 self.stack.push(v);
                 self.br_if_cond(relative_depth, Cond::Nez64(r));
                 self.pop();
@@ -1459,6 +1524,50 @@ impl Cond {
             Cond::CmpImm(m, n, a, i) => Cond::CmpImm(n, m, a, i),
         }
     }
+}
+
+/// The conditional branch taken exactly when `instr` (a conditional branch)
+/// is not, jumping to `target`.
+fn inverted_branch(instr: Instr, target: u32) -> Option<Instr> {
+    use Instr as I;
+    let t = target;
+    Some(match instr {
+        I::BrIfNez(r, _) => I::BrIfEqz(r, t),
+        I::BrIfEqz(r, _) => I::BrIfNez(r, t),
+        I::BrIfNez64(r, _) => I::BrIfEqz64(r, t),
+        I::BrIfEqz64(r, _) => I::BrIfNez64(r, t),
+        I::BrI32Eq(a, b, _) => I::BrI32Ne(a, b, t),
+        I::BrI32Ne(a, b, _) => I::BrI32Eq(a, b, t),
+        I::BrI32LtS(a, b, _) => I::BrI32GeS(a, b, t),
+        I::BrI32GeS(a, b, _) => I::BrI32LtS(a, b, t),
+        I::BrI32LtU(a, b, _) => I::BrI32GeU(a, b, t),
+        I::BrI32GeU(a, b, _) => I::BrI32LtU(a, b, t),
+        I::BrI32GtS(a, b, _) => I::BrI32LeS(a, b, t),
+        I::BrI32LeS(a, b, _) => I::BrI32GtS(a, b, t),
+        I::BrI32GtU(a, b, _) => I::BrI32LeU(a, b, t),
+        I::BrI32LeU(a, b, _) => I::BrI32GtU(a, b, t),
+        I::BrI64Eq(a, b, _) => I::BrI64Ne(a, b, t),
+        I::BrI64Ne(a, b, _) => I::BrI64Eq(a, b, t),
+        I::BrI64LtS(a, b, _) => I::BrI64GeS(a, b, t),
+        I::BrI64GeS(a, b, _) => I::BrI64LtS(a, b, t),
+        I::BrI64LtU(a, b, _) => I::BrI64GeU(a, b, t),
+        I::BrI64GeU(a, b, _) => I::BrI64LtU(a, b, t),
+        I::BrI64GtS(a, b, _) => I::BrI64LeS(a, b, t),
+        I::BrI64LeS(a, b, _) => I::BrI64GtS(a, b, t),
+        I::BrI64GtU(a, b, _) => I::BrI64LeU(a, b, t),
+        I::BrI64LeU(a, b, _) => I::BrI64GtU(a, b, t),
+        I::BrI32EqImm(a, i, _) => I::BrI32NeImm(a, i, t),
+        I::BrI32NeImm(a, i, _) => I::BrI32EqImm(a, i, t),
+        I::BrI32LtSImm(a, i, _) => I::BrI32GeSImm(a, i, t),
+        I::BrI32GeSImm(a, i, _) => I::BrI32LtSImm(a, i, t),
+        I::BrI32LtUImm(a, i, _) => I::BrI32GeUImm(a, i, t),
+        I::BrI32GeUImm(a, i, _) => I::BrI32LtUImm(a, i, t),
+        I::BrI32GtSImm(a, i, _) => I::BrI32LeSImm(a, i, t),
+        I::BrI32LeSImm(a, i, _) => I::BrI32GtSImm(a, i, t),
+        I::BrI32GtUImm(a, i, _) => I::BrI32LeUImm(a, i, t),
+        I::BrI32LeUImm(a, i, _) => I::BrI32GtUImm(a, i, t),
+        _ => return None,
+    })
 }
 
 /// If `instr` is an integer comparison writing `slot`, the equivalent
