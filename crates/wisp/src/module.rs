@@ -20,7 +20,8 @@ pub struct Module {
     inner: Arc<ModuleInner>,
 }
 
-struct ModuleInner {
+/// A module's shared state.
+pub(crate) struct ModuleInner {
     engine: Engine,
     info: ModuleInfo,
     bytes: Box<[u8]>,
@@ -196,23 +197,38 @@ impl Module {
     }
 
     pub(crate) fn type_id(&self, type_index: u32) -> u32 {
-        self.inner.type_ids[type_index as usize]
+        self.inner.type_id(type_index)
+    }
+
+    pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
+        self.inner.code(func_index)
+    }
+
+    /// The shared state, for references that do not count (the executor).
+    pub(crate) fn shared(&self) -> &ModuleInner {
+        &self.inner
+    }
+}
+
+impl ModuleInner {
+    pub(crate) fn info(&self) -> &ModuleInfo {
+        &self.info
+    }
+
+    pub(crate) fn type_id(&self, type_index: u32) -> u32 {
+        self.type_ids[type_index as usize]
     }
 
     /// The translated code of defined function `func_index`, translating it
     /// on first use.
     pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
-        let defined = (func_index - self.inner.info.num_imported_funcs) as usize;
-        let slot = &self.inner.code[defined];
+        let defined = (func_index - self.info.num_imported_funcs) as usize;
+        let slot = &self.code[defined];
         if let Some(code) = slot.get() {
             return Ok(code);
         }
-        let compiled = translate(
-            &self.inner.info,
-            self.inner.engine.config().features,
-            &self.inner.bytes,
-            func_index,
-        )?;
+        let compiled =
+            translate(&self.info, self.engine.config().features, &self.bytes, func_index)?;
         Ok(slot.get_or_init(|| Arc::new(compiled)))
     }
 }

@@ -23,7 +23,7 @@ const HOST_STACK_RESERVE: usize = 64 << 10;
 /// results written back from cell 0 on; `cells` holds as many cells as the
 /// larger of the two.
 pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> Result<()> {
-    match store.inner.funcs[func as usize].clone() {
+    match store.inner.funcs[func as usize] {
         FuncEntity::Host { host, .. } => {
             let f = store.host[host as usize].clone();
             f(Caller { store, instance: None }, cells)
