@@ -221,12 +221,19 @@ impl ModuleInner {
 
     /// The translated code of defined function `func_index`, translating it
     /// on first use.
+    #[inline]
     pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
         let defined = (func_index - self.info.num_imported_funcs) as usize;
-        let slot = &self.code[defined];
-        if let Some(code) = slot.get() {
-            return Ok(code);
+        match self.code[defined].get() {
+            Some(code) => Ok(code),
+            None => self.translate(func_index),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn translate(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
+        let slot = &self.code[(func_index - self.info.num_imported_funcs) as usize];
         let compiled =
             translate(&self.info, self.engine.config().features, &self.bytes, func_index)?;
         Ok(slot.get_or_init(|| Arc::new(compiled)))

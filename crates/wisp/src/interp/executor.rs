@@ -315,7 +315,7 @@ impl Exec<'_> {
     }
 
     /// Pushes a frame for function `index` of `instance`.
-    #[inline]
+    #[inline(always)]
     fn enter<T>(
         &mut self,
         store: &mut Store<T>,
@@ -359,7 +359,7 @@ impl Exec<'_> {
     }
 
     /// Returns to the caller; `false` when the entry function returned.
-    #[inline]
+    #[inline(always)]
     fn ret<T>(&mut self, store: &Store<T>) -> bool {
         match self.frames.pop() {
             None => false,
@@ -1281,7 +1281,11 @@ fn init_frame(stack: &mut [u64], fp: usize, code: &CompiledFunc) {
     for cell in &mut stack[params..locals] {
         *cell = 0;
     }
-    stack[locals..locals + code.const_cells.len()].copy_from_slice(&code.const_cells);
+    for (cell, &value) in
+        stack[locals..locals + code.const_cells.len()].iter_mut().zip(&code.const_cells[..])
+    {
+        *cell = value;
+    }
 }
 
 /// An address or length operand: 64-bit for 64-bit memories and tables.
