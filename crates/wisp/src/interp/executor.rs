@@ -851,7 +851,12 @@ impl Exec<'_> {
                 I::BrTable(c, len) => {
                     let i = (get!(c) as u32).min(len);
                     // SAFETY: the table's `len + 1` entries follow it.
-                    ip = unsafe { ip.add(i as usize) };
+                    let entry = unsafe { &*ip.add(i as usize) };
+                    // Entries are plain jumps: take them directly.
+                    let Instr::Br(target) = *entry else {
+                        unreachable!("br_table entries are jumps")
+                    };
+                    jump!(target);
                 }
                 I::Return => {
                     if !self.ret(store) {
