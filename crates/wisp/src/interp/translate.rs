@@ -738,7 +738,11 @@ impl<'a> Translator<'a> {
     fn op(&mut self, op: Operator<'_>) -> R {
         if !self.reachable {
             match op {
-                Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                Operator::Block { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::TryTable { .. }
+                | Operator::Try { .. } => {
                     self.dead_depth += 1;
                     return Ok(());
                 }
