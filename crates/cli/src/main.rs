@@ -4,6 +4,7 @@ mod args;
 mod errors;
 mod input;
 mod inspect;
+mod limits;
 mod options;
 mod run;
 mod validate;

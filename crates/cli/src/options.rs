@@ -63,6 +63,11 @@ impl EngineOptions {
     /// An engine configured by these options; fails if this build lacks
     /// the requested tier.
     pub fn engine(&self) -> Result<Engine> {
+        Ok(Engine::new(&self.config())?)
+    }
+
+    /// The configuration these options describe.
+    pub fn config(&self) -> Config {
         let mut config = Config::new();
         self.features.apply(&mut config);
         config.strategy(match self.tier {
@@ -75,7 +80,7 @@ impl EngineOptions {
         if let Some(depth) = self.max_call_depth {
             config.max_call_depth(depth);
         }
-        Ok(Engine::new(&config)?)
+        config
     }
 }
 

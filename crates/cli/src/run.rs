@@ -5,18 +5,20 @@ use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use wisp::{ExternType, FuncType, Linker, Module, Store, Val};
+use wisp::{Engine, ExternType, FuncType, Linker, Module, Store, Val};
 
 use crate::args::parse_val;
 use crate::errors::EXIT_CODES;
 use crate::input::load_module;
+use crate::limits::LimitOptions;
 use crate::options::EngineOptions;
 
 const EXAMPLES: &str = "\
 Examples:
   wisp run examples/fib.wat --invoke fib 20
   wisp run --invoke add math.wasm -- -1 0x10
-  wisp run command.wasm";
+  wisp run command.wasm
+  wisp run --fuel 1000000 --timeout 5s untrusted.wasm";
 
 /// Runs a WebAssembly module.
 ///
@@ -32,6 +34,9 @@ Examples:
 pub struct RunCommand {
     #[command(flatten)]
     engine: EngineOptions,
+
+    #[command(flatten)]
+    limits: LimitOptions,
 
     /// Calls the exported function NAME instead of `_start`, with ARGS as
     /// its arguments, and prints each result on its own line.
@@ -54,7 +59,9 @@ pub struct RunCommand {
 
 impl RunCommand {
     pub fn execute(self, out: &mut impl Write) -> Result<()> {
-        let engine = self.engine.engine()?;
+        let mut config = self.engine.config();
+        self.limits.configure(&mut config);
+        let engine = Engine::new(&config)?;
         let module = load_module(&engine, &self.file)?;
         // Everything the command line can get wrong is checked before any
         // guest code (a start function) runs.
@@ -64,6 +71,7 @@ impl RunCommand {
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
 
         let mut store = Store::new(&engine, ());
+        self.limits.apply(&mut store, &engine)?;
         let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
         let func = instance
             .get_func(&store, name)

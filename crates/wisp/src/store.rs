@@ -50,6 +50,10 @@ pub struct StoreInner {
     pub(crate) max_memory_bytes: u64,
     /// Most elements any one table may have.
     pub(crate) max_table_elements: u64,
+    /// Fuel left, when metering is on.
+    pub(crate) fuel: u64,
+    /// The epoch at which guests are interrupted, when enabled.
+    pub(crate) epoch_deadline: u64,
 }
 
 /// A function in the store.
@@ -140,6 +144,8 @@ impl<T> Store<T> {
                 reentry: 0,
                 max_memory_bytes: u64::MAX,
                 max_table_elements: u64::MAX,
+                fuel: 0,
+                epoch_deadline: 0,
             },
             host: Vec::new(),
             data,
@@ -176,6 +182,33 @@ impl<T> Store<T> {
     /// `table.grow` beyond it returns -1.
     pub fn limit_table_elements(&mut self, elements: u64) {
         self.inner.max_table_elements = elements;
+    }
+
+    /// Sets the fuel the guest may use; fails unless
+    /// [`Config::consume_fuel`](crate::Config::consume_fuel) is on.
+    pub fn set_fuel(&mut self, fuel: u64) -> Result<()> {
+        if !self.inner.engine.config().consume_fuel {
+            return Err(Error::ty("fuel is not enabled: see Config::consume_fuel"));
+        }
+        self.inner.fuel = fuel;
+        Ok(())
+    }
+
+    /// The fuel left; fails unless fuel is enabled.
+    pub fn get_fuel(&self) -> Result<u64> {
+        if !self.inner.engine.config().consume_fuel {
+            return Err(Error::ty("fuel is not enabled: see Config::consume_fuel"));
+        }
+        Ok(self.inner.fuel)
+    }
+
+    /// Interrupts guests once the engine's epoch has advanced `ticks`
+    /// beyond its current value (with
+    /// [`Config::epoch_interruption`](crate::Config::epoch_interruption)).
+    /// Until a deadline is set it is epoch 0, so with interruption on, a
+    /// store's guests trap at their first check.
+    pub fn set_epoch_deadline(&mut self, ticks: u64) {
+        self.inner.epoch_deadline = self.inner.engine.current_epoch().saturating_add(ticks);
     }
 
     pub(crate) fn add_host_func(&mut self, f: Arc<HostFn<T>>, ty: FuncType) -> Func {

@@ -842,6 +842,16 @@ impl Exec<'_> {
                 I::BrI32GeUImm(a, i, t) => br_if!(get!(a) as u32 >= i as u32, t),
 
                 I::Extra(..) => unreachable!("Extra words are consumed by their instruction"),
+                I::Fuel(cost) => match store.inner.fuel.checked_sub(u64::from(cost)) {
+                    Some(left) => store.inner.fuel = left,
+                    None => return Err(Trap::OutOfFuel.into()),
+                },
+                I::EpochCheck => {
+                    let now = store.inner.engine.current_epoch();
+                    if now >= store.inner.epoch_deadline {
+                        return Err(Trap::Interrupted.into());
+                    }
+                }
                 I::Unreachable => return Err(Trap::Unreachable.into()),
                 I::Br(t) => jump!(t),
                 I::BrIfNez(c, t) => br_if!(get!(c) as u32 != 0, t),

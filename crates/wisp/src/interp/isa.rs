@@ -110,6 +110,10 @@ isa! {
     other {
         /// Operand words for the preceding instruction.
         Extra(u32, u32, u32),
+        /// Charge fuel for the straight-line code that follows (fuel metering).
+        Fuel(u32),
+        /// Trap if the engine's epoch has reached the store's deadline.
+        EpochCheck,
         /// Trap with `unreachable`.
         Unreachable,
         /// Unconditional jump.
@@ -282,7 +286,7 @@ impl Instr {
         }
         match self {
             Extra(..) | Unreachable | Br(_) | Return | ReturnImm(_) | MemArg(..) | DataDrop(_)
-            | ElemDrop(_) => {}
+            | ElemDrop(_) | Fuel(_) | EpochCheck => {}
             BrIfNez(r, _)
             | BrIfEqz(r, _)
             | BrIfNez64(r, _)

@@ -44,10 +44,11 @@ const FIXED_TAG: Reg = 1 << 30;
 
 pub(crate) fn translate(
     info: &ModuleInfo,
-    features: wisp_environ::Features,
+    config: &crate::Config,
     bytes: &[u8],
     func_index: u32,
 ) -> Result<CompiledFunc, Error> {
+    let features = config.features;
     let defined = (func_index - info.num_imported_funcs) as usize;
     let range = info.bodies[defined].range.clone();
     let body = FunctionBody::new(wasmparser::BinaryReader::new_features(
@@ -57,6 +58,8 @@ pub(crate) fn translate(
     ));
     let ty = info.func_type(func_index);
     let mut t = Translator::new(info);
+    t.fuel = config.consume_fuel;
+    t.epoch = config.epoch_interruption;
     for &p in ty.params() {
         t.declare_local(p)?;
     }
@@ -80,11 +83,16 @@ pub(crate) fn translate(
         else_at: None,
         branched: false,
     });
+    t.check_point(true);
     let mut reader = body.get_operators_reader()?;
     while !reader.eof() {
         let op = reader.read()?;
+        if t.reachable {
+            t.fuel_ops += 1;
+        }
         t.op(op)?;
     }
+    t.close_fuel();
     t.place_constants()?;
     Ok(CompiledFunc {
         code: t.code.into(),
@@ -170,6 +178,13 @@ struct Translator<'a> {
     /// else, and no label has been bound since: its destination may be
     /// retargeted.
     last: Option<usize>,
+    /// Fuel metering: on, the pending `Fuel` instruction, and the operators
+    /// translated since it.
+    fuel: bool,
+    fuel_at: Option<usize>,
+    fuel_ops: u32,
+    /// Epoch interruption checks at function entry and loop heads.
+    epoch: bool,
     /// Constant registers: their values, and index by value.
     const_values: Vec<u64>,
     const_index: std::collections::HashMap<u64, u32>,
@@ -196,9 +211,34 @@ impl<'a> Translator<'a> {
             reachable: true,
             dead_depth: 0,
             last: None,
+            fuel: false,
+            fuel_at: None,
+            fuel_ops: 0,
+            epoch: false,
             const_values: Vec::new(),
             const_index: std::collections::HashMap::new(),
         }
+    }
+
+    /// Starts a new straight-line block for metering: charges the previous
+    /// one's operators and opens a charge for the next; at function entry
+    /// and loop heads (`epoch`) also checks the epoch deadline.
+    fn check_point(&mut self, epoch: bool) {
+        if epoch && self.epoch {
+            self.emit(Instr::EpochCheck);
+        }
+        if self.fuel {
+            self.close_fuel();
+            self.fuel_at = Some(self.emit(Instr::Fuel(0)));
+        }
+    }
+
+    /// Writes the cost of the block metered by the pending `Fuel`.
+    fn close_fuel(&mut self) {
+        if let Some(at) = self.fuel_at.take() {
+            self.code[at] = Instr::Fuel(self.fuel_ops);
+        }
+        self.fuel_ops = 0;
     }
 
     /// The (tagged) constant register holding `bits`.
@@ -691,6 +731,7 @@ impl<'a> Translator<'a> {
         if let Some(at) = else_at {
             self.patch_fixups(&[at]);
             self.reachable = true;
+            self.check_point(false);
         } else {
             self.reachable = false;
         }
@@ -723,6 +764,9 @@ impl<'a> Translator<'a> {
         }
         if c.kind != Kind::Loop {
             self.patch_fixups(&c.fixups);
+        }
+        if reachable {
+            self.check_point(false);
         }
         self.stack.truncate(c.height);
         for ty in c.results.iter() {
@@ -768,6 +812,7 @@ impl<'a> Translator<'a> {
             }
             O::Loop { blockty } => {
                 self.begin_block(Kind::Loop, blockty)?;
+                self.check_point(true);
             }
             O::If { blockty } => {
                 let cond = self.take_condition();

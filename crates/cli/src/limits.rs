@@ -1,0 +1,81 @@
+//! `--fuel` and `--timeout`: bounds on how long a guest may run.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Args;
+use wisp::{Config, Engine, Store};
+
+/// Limits on a guest's execution.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LimitOptions {
+    /// Stops the guest with a trap ("all fuel consumed") once it has
+    /// executed N Wasm operators. Deterministic: the same program and
+    /// arguments stop at the same point. Example: `--fuel 1000000`.
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    fuel: Option<u64>,
+
+    /// Stops the guest with a trap ("interrupted") after DURATION of wall-
+    /// clock time. Units: ms, s, m, h. Example: `--timeout 200ms`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Limits")]
+    timeout: Option<Duration>,
+}
+
+impl LimitOptions {
+    /// Enables the engine features the limits need.
+    pub fn configure(&self, config: &mut Config) {
+        config.consume_fuel(self.fuel.is_some());
+        config.epoch_interruption(self.timeout.is_some());
+    }
+
+    /// Applies the limits to a store about to run, starting the timer.
+    pub fn apply<T>(&self, store: &mut Store<T>, engine: &Engine) -> Result<()> {
+        if let Some(fuel) = self.fuel {
+            store.set_fuel(fuel)?;
+        }
+        if let Some(timeout) = self.timeout {
+            store.set_epoch_deadline(1);
+            let engine = engine.clone();
+            // The process ends with the guest; the timer needs no joining.
+            std::thread::spawn(move || {
+                std::thread::sleep(timeout);
+                engine.increment_epoch();
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Parses `200ms`, `5s`, `1.5s`, `2m` or `1h`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a duration: expected a number and a unit, e.g. `5s`")
+    })?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "" => return Err(format!("`{text}` needs a unit: ms, s, m or h (e.g. `{text}s`)")),
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_a_known_unit() {
+        assert_eq!(parse_duration("200ms"), Ok(Duration::from_millis(200)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("5").unwrap_err().contains("needs a unit"));
+        assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("fast").is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! Fuel and epoch interruption stop any guest.
+
+use std::time::{Duration, Instant};
+
+use wisp::*;
+
+const LOOPS: &str = r#"(module
+  (func $nothing)
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "spin_calls") (loop $l (call $nothing) (br $l)))
+  (func $recurse (export "recurse") (call $recurse))
+  (func (export "count") (param i32) (result i32) (local i32)
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1)))"#;
+
+fn setup(config: &Config) -> (Store<()>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, LOOPS).unwrap();
+    let mut store = Store::new(&engine, ());
+    let _ = store.set_fuel(u64::MAX);
+    store.set_epoch_deadline(u64::MAX);
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn fuel_stops_infinite_loops_with_and_without_calls() {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let (mut store, instance) = setup(&config);
+    for name in ["spin", "spin_calls"] {
+        store.set_fuel(1_000_000).unwrap();
+        let f = instance.get_typed_func::<(), ()>(&store, name).unwrap();
+        let err = f.call(&mut store, ()).unwrap_err();
+        assert_eq!(err.trap(), Some(Trap::OutOfFuel), "{name}");
+        assert_eq!(err.to_string(), "wasm trap: all fuel consumed");
+    }
+}
+
+#[test]
+fn fuel_is_deterministic_and_proportional() {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    let (mut store, instance) = setup(&config);
+    let count = instance.get_typed_func::<i32, i32>(&store, "count").unwrap();
+    let mut used = Vec::new();
+    for n in [10, 10, 1000] {
+        store.set_fuel(1 << 40).unwrap();
+        assert_eq!(count.call(&mut store, n).unwrap(), n);
+        used.push((1 << 40) - store.get_fuel().unwrap());
+    }
+    assert_eq!(used[0], used[1], "same run, same fuel");
+    assert!(used[2] > 50 * used[0], "fuel grows with work: {used:?}");
+    // Exactly enough fuel succeeds; one less traps.
+    store.set_fuel(used[0]).unwrap();
+    assert_eq!(count.call(&mut store, 10).unwrap(), 10);
+    store.set_fuel(used[0] - 1).unwrap();
+    assert_eq!(count.call(&mut store, 10).unwrap_err().trap(), Some(Trap::OutOfFuel));
+}
+
+#[test]
+fn fuel_needs_to_be_enabled() {
+    let mut store = Store::new(&Engine::default(), ());
+    assert!(store.set_fuel(10).is_err());
+    assert!(store.get_fuel().is_err());
+}
+
+#[test]
+fn epoch_deadline_stops_infinite_loops_within_100ms() {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    for name in ["spin", "spin_calls"] {
+        let (mut store, instance) = setup(&config);
+        store.set_epoch_deadline(1);
+        let engine = store.engine().clone();
+        let timer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            engine.increment_epoch();
+        });
+        let start = Instant::now();
+        let f = instance.get_typed_func::<(), ()>(&store, name).unwrap();
+        let err = f.call(&mut store, ()).unwrap_err();
+        timer.join().unwrap();
+        assert_eq!(err.trap(), Some(Trap::Interrupted), "{name}");
+        assert!(start.elapsed() >= Duration::from_millis(100), "{name} stopped early");
+    }
+}
+
+#[test]
+fn a_passed_deadline_traps_at_the_first_check() {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    let (mut store, instance) = setup(&config);
+    store.set_epoch_deadline(0);
+    let count = instance.get_typed_func::<i32, i32>(&store, "count").unwrap();
+    assert_eq!(count.call(&mut store, 5).unwrap_err().trap(), Some(Trap::Interrupted));
+    store.set_epoch_deadline(1);
+    assert_eq!(count.call(&mut store, 5).unwrap(), 5);
+}
+
+#[test]
+fn recursion_under_metering_still_exhausts_the_stack() {
+    let mut config = Config::new();
+    config.consume_fuel(true).epoch_interruption(true);
+    let (mut store, instance) = setup(&config);
+    let f = instance.get_typed_func::<(), ()>(&store, "recurse").unwrap();
+    assert_eq!(f.call(&mut store, ()).unwrap_err().trap(), Some(Trap::StackOverflow));
+}
