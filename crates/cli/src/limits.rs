@@ -1,10 +1,11 @@
-//! `--fuel` and `--timeout`: bounds on how long a guest may run.
+//! `--fuel`, `--timeout` and `--max-memory`: bounds on what a guest may
+//! use.
 
 use std::time::Duration;
 
 use anyhow::Result;
 use clap::Args;
-use wisp::{Config, Engine, Store};
+use wisp::{Config, Engine, Store, StoreLimits};
 
 /// Limits on a guest's execution.
 #[derive(Args, Debug, Clone, Default)]
@@ -19,6 +20,12 @@ pub struct LimitOptions {
     /// clock time. Units: ms, s, m, h. Example: `--timeout 200ms`.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Limits")]
     timeout: Option<Duration>,
+
+    /// The most bytes any one linear memory may grow to; `memory.grow`
+    /// beyond it returns -1. Units: B, KiB, MiB, GiB (bare numbers are
+    /// bytes). Example: `--max-memory 64MiB`.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Limits")]
+    max_memory: Option<u64>,
 }
 
 impl LimitOptions {
@@ -30,6 +37,9 @@ impl LimitOptions {
 
     /// Applies the limits to a store about to run, starting the timer.
     pub fn apply<T>(&self, store: &mut Store<T>, engine: &Engine) -> Result<()> {
+        if let Some(bytes) = self.max_memory {
+            store.set_limits(StoreLimits { memory_bytes: bytes, ..StoreLimits::default() });
+        }
         if let Some(fuel) = self.fuel {
             store.set_fuel(fuel)?;
         }
@@ -64,6 +74,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
 }
 
+/// Parses `65536`, `64KiB`, `64MiB` or `1GiB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a size: expected a number and a unit, e.g. `64MiB`")
+    })?;
+    let scale: u64 = match unit {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        other => return Err(format!("unknown unit `{other}` in `{text}`: use B, KiB, MiB or GiB")),
+    };
+    value.checked_mul(scale).ok_or_else(|| format!("`{text}` is out of range"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +104,15 @@ mod tests {
         assert!(parse_duration("5").unwrap_err().contains("needs a unit"));
         assert!(parse_duration("5d").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("1GB").unwrap_err().contains("unknown unit"));
+        assert!(parse_size("99999999999999GiB").unwrap_err().contains("out of range"));
     }
 }

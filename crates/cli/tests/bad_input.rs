@@ -233,3 +233,16 @@ fn fuel_and_timeout_stop_an_infinite_loop() {
     assert!(start.elapsed() >= std::time::Duration::from_millis(100));
     wisp(["run", "--timeout", "5", &file]).assert_error(1, &["needs a unit"]);
 }
+
+#[test]
+fn max_memory_makes_memory_grow_fail() {
+    let dir = TempDir::new();
+    let file = dir.file(
+        "grow.wat",
+        r#"(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    );
+    wisp(["run", "--max-memory", "1MiB", "--invoke", "grow", &file, "15"]).assert_success("1\n");
+    wisp(["run", "--max-memory", "1MiB", "--invoke", "grow", &file, "16"]).assert_success("-1\n");
+    wisp(["run", "--max-memory", "1MB", "--invoke", "grow", &file, "1"])
+        .assert_error(1, &["unknown unit"]);
+}

@@ -38,6 +38,9 @@ pub enum Trap {
     /// A host function failed to allocate memory for the guest, or a
     /// table or memory could not be created.
     AllocationFailed,
+    /// A store's resource limit refused a `memory.grow` or `table.grow`
+    /// (when configured to trap rather than return -1).
+    LimitExceeded,
 }
 
 impl Trap {
@@ -59,6 +62,7 @@ impl Trap {
             Trap::OutOfFuel => "all fuel consumed",
             Trap::Interrupted => "interrupted: epoch deadline reached",
             Trap::AllocationFailed => "allocation failed",
+            Trap::LimitExceeded => "resource limit exceeded",
         }
     }
 }

@@ -112,7 +112,8 @@ impl Memory {
     pub fn new(mut store: impl AsContextMut, ty: MemoryType) -> Result<Memory> {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        let mem = LinearMemory::new(ty, inner.max_memory_bytes).ok_or_else(|| {
+        inner.check_counts(0, 1, 0)?;
+        let mem = LinearMemory::new(ty, inner.limits.memory_bytes).ok_or_else(|| {
             Error::resource("cannot allocate linear memory of the requested size")
         })?;
         inner.memories.push(mem);
@@ -200,7 +201,7 @@ impl Memory {
         let inner = ctx.inner_mut();
         assert_eq!(inner.id, self.store_id, "Memory used with the wrong store");
         inner.memories[self.index as usize]
-            .grow(delta)
+            .grow(delta, inner.limits.memory_bytes)
             .ok_or_else(|| Error::resource("memory cannot grow by the requested amount"))
     }
 }
@@ -218,7 +219,8 @@ impl Table {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
         let cell = ref_cell(inner, init, ValType::Ref(ty.element))?;
-        let table = TableData::new(ty, cell, inner.max_table_elements)
+        inner.check_counts(0, 0, 1)?;
+        let table = TableData::new(ty, cell, inner.limits.table_elements)
             .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
         inner.tables.push(table);
         Ok(Table { store_id: inner.id, index: inner.tables.len() as u32 - 1 })
@@ -278,7 +280,7 @@ impl Table {
         let ty = ValType::Ref(inner.tables[self.index as usize].ty.element);
         let cell = ref_cell(inner, init, ty)?;
         inner.tables[self.index as usize]
-            .grow(delta, cell)
+            .grow(delta, cell, inner.limits.table_elements)
             .ok_or_else(|| Error::resource("table cannot grow by the requested amount"))
     }
 }

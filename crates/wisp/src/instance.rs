@@ -231,6 +231,11 @@ pub(crate) fn instantiate<T>(
         )));
     }
     let inner = &mut store.inner;
+    inner.check_counts(
+        1,
+        info.memories.len() - info.num_imported_memories as usize,
+        info.tables.len() - info.num_imported_tables as usize,
+    )?;
     let mut funcs = Vec::with_capacity(info.funcs.len());
     let mut tables = Vec::with_capacity(info.tables.len());
     let mut memories = Vec::with_capacity(info.memories.len());
@@ -274,13 +279,13 @@ pub(crate) fn instantiate<T>(
             .iter()
             .find(|(t, _)| *t as usize == i)
             .map_or(0, |(_, e)| eval_const(inner, &globals, &funcs, e) as u64);
-        let table = TableData::new(*ty, init, inner.max_table_elements)
+        let table = TableData::new(*ty, init, inner.limits.table_elements)
             .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
         inner.tables.push(table);
         tables.push(inner.tables.len() as u32 - 1);
     }
     for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = LinearMemory::new(*ty, inner.max_memory_bytes).ok_or_else(|| {
+        let mem = LinearMemory::new(*ty, inner.limits.memory_bytes).ok_or_else(|| {
             Error::resource("cannot allocate linear memory of the requested size")
         })?;
         inner.memories.push(mem);

@@ -60,7 +60,7 @@ pub use func::{Caller, Func, IntoFunc, TypedFunc, WasmParams, WasmResults, WasmR
 pub use instance::Instance;
 pub use linker::{InstancePre, Linker};
 pub use module::{ExportType, ImportType, Module};
-pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut};
+pub use store::{AsContext, AsContextMut, Store, StoreContext, StoreContextMut, StoreLimits};
 pub use trap::{Backtrace, FrameInfo, Trap};
 pub use values::{ExternRef, Val};
 pub use wisp_environ::{Features, FuncType, GlobalType, MemoryType, RefType, TableType, ValType};

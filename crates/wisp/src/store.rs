@@ -46,14 +46,53 @@ pub struct StoreInner {
     pub(crate) depth: u32,
     /// Host-to-Wasm re-entries currently active.
     pub(crate) reentry: u32,
-    /// Most bytes any one linear memory may have.
-    pub(crate) max_memory_bytes: u64,
-    /// Most elements any one table may have.
-    pub(crate) max_table_elements: u64,
+    /// Resource limits.
+    pub(crate) limits: StoreLimits,
     /// Fuel left, when metering is on.
     pub(crate) fuel: u64,
     /// The epoch at which guests are interrupted, when enabled.
     pub(crate) epoch_deadline: u64,
+}
+
+/// Bounds on what a store may hold, so a guest cannot make its host
+/// allocate without limit. The default is unlimited (but for the bounds
+/// built into each kind of object).
+///
+/// ```
+/// # use wisp::*;
+/// let mut store = Store::new(&Engine::default(), ());
+/// store.set_limits(StoreLimits { memory_bytes: 64 << 20, instances: 10, ..StoreLimits::default() });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Most bytes any one linear memory may have. `memory.grow` beyond it
+    /// returns -1 (or traps, see `trap_on_grow_failure`).
+    pub memory_bytes: u64,
+    /// Most elements any one table may have.
+    pub table_elements: u64,
+    /// Most instances the store may hold.
+    pub instances: usize,
+    /// Most linear memories the store may hold.
+    pub memories: usize,
+    /// Most tables the store may hold.
+    pub tables: usize,
+    /// Whether a `memory.grow` or `table.grow` the limits refuse traps with
+    /// [`Trap::LimitExceeded`](crate::Trap::LimitExceeded) instead of
+    /// returning -1.
+    pub trap_on_grow_failure: bool,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        Self {
+            memory_bytes: u64::MAX,
+            table_elements: u64::MAX,
+            instances: usize::MAX,
+            memories: usize::MAX,
+            tables: usize::MAX,
+            trap_on_grow_failure: false,
+        }
+    }
 }
 
 /// A function in the store.
@@ -101,6 +140,34 @@ impl std::fmt::Debug for StoreInner {
 }
 
 impl StoreInner {
+    /// Fails if the store may not hold `instances`, `memories` and `tables`
+    /// more objects.
+    pub(crate) fn check_counts(
+        &self,
+        instances: usize,
+        memories: usize,
+        tables: usize,
+    ) -> Result<()> {
+        let l = &self.limits;
+        let over = |have: usize, more: usize, max: usize| have.saturating_add(more) > max;
+        if over(self.instances.len(), instances, l.instances) {
+            return Err(Error::resource(format!(
+                "the store may hold at most {} instances",
+                l.instances
+            )));
+        }
+        if over(self.memories.len(), memories, l.memories) {
+            return Err(Error::resource(format!(
+                "the store may hold at most {} memories",
+                l.memories
+            )));
+        }
+        if over(self.tables.len(), tables, l.tables) {
+            return Err(Error::resource(format!("the store may hold at most {} tables", l.tables)));
+        }
+        Ok(())
+    }
+
     pub(crate) fn check_id(&self, id: u64) -> Result<()> {
         if id == self.id {
             Ok(())
@@ -142,8 +209,7 @@ impl<T> Store<T> {
                 stack_top: 0,
                 depth: 0,
                 reentry: 0,
-                max_memory_bytes: u64::MAX,
-                max_table_elements: u64::MAX,
+                limits: StoreLimits::default(),
                 fuel: 0,
                 epoch_deadline: 0,
             },
@@ -172,16 +238,15 @@ impl<T> Store<T> {
         self.data
     }
 
-    /// Caps the size of every linear memory created or grown from now on;
-    /// `memory.grow` beyond it returns -1.
-    pub fn limit_memory_bytes(&mut self, bytes: u64) {
-        self.inner.max_memory_bytes = bytes;
+    /// Sets the store's resource limits. They apply to everything created
+    /// or grown from then on.
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.inner.limits = limits;
     }
 
-    /// Caps the size of every table created or grown from now on;
-    /// `table.grow` beyond it returns -1.
-    pub fn limit_table_elements(&mut self, elements: u64) {
-        self.inner.max_table_elements = elements;
+    /// The store's resource limits.
+    pub fn limits(&self) -> StoreLimits {
+        self.inner.limits
     }
 
     /// Sets the fuel the guest may use; fails unless

@@ -189,7 +189,7 @@ fn store_memory_limit_makes_grow_fail() {
     )
     .unwrap();
     let mut store = Store::new(&engine, ());
-    store.limit_memory_bytes(4 * 65536);
+    store.set_limits(StoreLimits { memory_bytes: 4 * 65536, ..StoreLimits::default() });
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     let grow = instance.get_typed_func::<i32, i32>(&store, "grow").unwrap();
     assert_eq!(grow.call(&mut store, 3).unwrap(), 1);

@@ -108,3 +108,53 @@ fn recursion_under_metering_still_exhausts_the_stack() {
     let f = instance.get_typed_func::<(), ()>(&store, "recurse").unwrap();
     assert_eq!(f.call(&mut store, ()).unwrap_err().trap(), Some(Trap::StackOverflow));
 }
+
+const GROWER: &str = r#"(module (memory 1) (table 1 funcref)
+  (func (export "grow_memory") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "grow_table") (param i32) (result i32) (table.grow (ref.null func) (local.get 0))))"#;
+
+fn grower(limits: StoreLimits) -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, GROWER).unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_limits(limits);
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn store_limits_bound_growth_with_minus_one_or_a_trap() {
+    let limits =
+        StoreLimits { memory_bytes: 64 << 20, table_elements: 1000, ..StoreLimits::default() };
+    let (mut store, instance) = grower(limits);
+    let grow_memory = instance.get_typed_func::<i32, i32>(&store, "grow_memory").unwrap();
+    let grow_table = instance.get_typed_func::<i32, i32>(&store, "grow_table").unwrap();
+    assert_eq!(grow_memory.call(&mut store, 1023).unwrap(), 1, "64 MiB is allowed");
+    assert_eq!(grow_memory.call(&mut store, 1).unwrap(), -1, "a page more is not");
+    assert_eq!(grow_table.call(&mut store, 999).unwrap(), 1);
+    assert_eq!(grow_table.call(&mut store, 1).unwrap(), -1);
+
+    let (mut store, instance) = grower(StoreLimits { trap_on_grow_failure: true, ..limits });
+    let grow_memory = instance.get_typed_func::<i32, i32>(&store, "grow_memory").unwrap();
+    let err = grow_memory.call(&mut store, 2000).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::LimitExceeded));
+}
+
+#[test]
+fn store_limits_bound_instances_memories_and_tables() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, GROWER).unwrap();
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits { instances: 2, ..StoreLimits::default() });
+    Instance::new(&mut store, &module, &[]).unwrap();
+    Instance::new(&mut store, &module, &[]).unwrap();
+    let err = Instance::new(&mut store, &module, &[]).unwrap_err();
+    assert!(err.to_string().contains("at most 2 instances"), "{err}");
+
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits { memories: 0, ..StoreLimits::default() });
+    assert!(Instance::new(&mut store, &module, &[]).unwrap_err().to_string().contains("memories"));
+    let mut store = Store::new(&engine, ());
+    store.set_limits(StoreLimits { tables: 0, ..StoreLimits::default() });
+    assert!(Instance::new(&mut store, &module, &[]).unwrap_err().to_string().contains("tables"));
+}

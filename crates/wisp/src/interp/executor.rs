@@ -1009,8 +1009,11 @@ impl Exec<'_> {
                     let mem = &mut store.inner.memories[m as usize];
                     let delta =
                         if mem.ty().memory64 { get!(delta) } else { u64::from(get!(delta) as u32) };
-                    let old = match mem.grow(delta) {
+                    let old = match mem.grow(delta, store.inner.limits.memory_bytes) {
                         Some(old) => old,
+                        None if store.inner.limits.trap_on_grow_failure => {
+                            return Err(Trap::LimitExceeded.into());
+                        }
                         None if mem.ty().memory64 => u64::MAX,
                         None => u64::from(u32::MAX),
                     };
@@ -1099,8 +1102,12 @@ impl Exec<'_> {
                     let t = store.inner.instances[self.inst as usize].tables[t as usize];
                     let table = &mut store.inner.tables[t as usize];
                     let wide = table.ty.table64;
-                    let old = match table.grow(addr(get!(delta), wide), get!(init)) {
+                    let limit = store.inner.limits.table_elements;
+                    let old = match table.grow(addr(get!(delta), wide), get!(init), limit) {
                         Some(old) => old,
+                        None if store.inner.limits.trap_on_grow_failure => {
+                            return Err(Trap::LimitExceeded.into());
+                        }
                         None if wide => u64::MAX,
                         None => u64::from(u32::MAX),
                     };

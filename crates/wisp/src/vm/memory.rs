@@ -149,12 +149,13 @@ impl LinearMemory {
     }
 
     /// Grows by `delta` pages; returns the old size, or `None` (and leaves
-    /// the memory unchanged) when the maximum would be exceeded.
-    pub(crate) fn grow(&mut self, delta: u64) -> Option<u64> {
+    /// the memory unchanged) when the maximum or `limit_bytes` would be
+    /// exceeded.
+    pub(crate) fn grow(&mut self, delta: u64, limit_bytes: u64) -> Option<u64> {
         let old = self.pages();
         let new = old.checked_add(delta).filter(|&n| n <= self.max_pages)?;
-        let bytes = usize::try_from(new.checked_mul(self.page_bytes())?).ok()?;
-        self.set_len(bytes).then_some(old)
+        let bytes = new.checked_mul(self.page_bytes()).filter(|&b| b <= limit_bytes)?;
+        self.set_len(usize::try_from(bytes).ok()?).then_some(old)
     }
 
     /// The accessible bytes.

@@ -30,10 +30,11 @@ impl TableData {
         self.elems.len() as u64
     }
 
-    /// Grows by `delta` elements set to `init`; returns the old size.
-    pub(crate) fn grow(&mut self, delta: u64, init: u64) -> Option<u64> {
+    /// Grows by `delta` elements set to `init`; returns the old size, or
+    /// `None` when the maximum or `limit` would be exceeded.
+    pub(crate) fn grow(&mut self, delta: u64, init: u64, limit: u64) -> Option<u64> {
         let old = self.size();
-        let new = old.checked_add(delta).filter(|&n| n <= self.max)?;
+        let new = old.checked_add(delta).filter(|&n| n <= self.max.min(limit))?;
         self.elems.try_reserve_exact(delta as usize).ok()?;
         self.elems.resize(new as usize, init);
         Some(old)
