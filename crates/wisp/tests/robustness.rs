@@ -46,8 +46,8 @@ use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{Wast, WastDirective, WastExecute};
 use wisp::{
-    Config, Engine, ErrorKind, Extern, Func, Global, Instance, Memory, Module, Store, Table, Trap,
-    Val, ValType,
+    Config, Engine, ErrorKind, Extern, Func, Global, Instance, Memory, Module, Store, StoreLimits,
+    Table, Trap, Val, ValType,
 };
 
 /// Mutated cases per valid corpus module, besides the unmutated module.
@@ -988,8 +988,11 @@ fn run_case(engine: &Engine, bytes: &[u8], seed: u64, stats: &mut Stats) {
     }
     let mut rng = Rng::new(seed ^ 0xca11);
     let mut store = Store::new(engine, ());
-    store.limit_memory_bytes(STORE_MEMORY_LIMIT);
-    store.limit_table_elements(STORE_TABLE_LIMIT);
+    store.set_limits(StoreLimits {
+        memory_bytes: STORE_MEMORY_LIMIT,
+        table_elements: STORE_TABLE_LIMIT,
+        ..StoreLimits::default()
+    });
     let Some(imports) = make_imports(&mut rng, &mut store, &module) else { return };
     let instance = match Instance::new(&mut store, &module, &imports) {
         Ok(instance) => instance,
