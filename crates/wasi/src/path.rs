@@ -57,11 +57,19 @@ pub(crate) fn open(
     if oflags & !(oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC) != 0 {
         return Err(Errno::Inval);
     }
+    let needed = if oflags & oflags::CREAT != 0 { rights::PATH_CREATE_FILE } else { 0 }
+        | if oflags & oflags::TRUNC != 0 { rights::PATH_FILESTAT_SET_SIZE } else { 0 };
+    if parent.base & needed != needed {
+        return Err(Errno::NotCapable);
+    }
     let symlinks = if follow(dirflags) { FollowSymlinks::Yes } else { FollowSymlinks::No };
 
     let descriptor = if oflags & oflags::DIRECTORY != 0 {
         if creates {
             return Err(Errno::Inval);
+        }
+        if writes {
+            return Err(Errno::IsDir);
         }
         let sub = match symlinks {
             FollowSymlinks::Yes => dir.dir.open_dir(path)?,
@@ -197,11 +205,15 @@ pub(crate) fn link(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
     old_fd: u32,
-    _flags: u32,
+    flags: u32,
     old: (u32, u32),
     new_fd: u32,
     new: (u32, u32),
 ) -> GuestResult<()> {
+    // Links are made to the named entry itself; following is not offered.
+    if follow(flags) {
+        return Err(Errno::Inval);
+    }
     let old = mem.str(old.0, old.1)?;
     let new = mem.str(new.0, new.1)?;
     let from = dir_at(ctx, old_fd, true)?;
