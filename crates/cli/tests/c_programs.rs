@@ -1,0 +1,319 @@
+//! The C programs in `tests/c/` behave the same under `wisp run` as when
+//! built natively: each is compiled with `cc` and with clang for
+//! wasm32-wasi, both builds get the same arguments, environment, standard
+//! input and an empty directory to work in, and their standard output,
+//! standard error, exit status and what they leave in that directory must
+//! match.
+//!
+//! Building for wasm32-wasi needs clang, lld and wasi-libc, which
+//! `scripts/setup.sh` installs. Without them these tests pass after saying
+//! they were skipped, except when `CI=true`, where they fail.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::{Run, workspace_root};
+
+#[test]
+fn args() {
+    let args = ["one", "two words", "", "--flag", "-x", "ünïcödé", "a=b"];
+    check("args", &Invocation { args: &args, ..Invocation::default() });
+}
+
+const ENV_VARS: &[(&str, &str)] =
+    &[("WISP_GREETING", "hello world"), ("WISP_EMPTY", ""), ("WISP_EQUALS", "a=b=c")];
+
+/// In wisp's own environment unless `--inherit-env` is given: it must not
+/// reach the guest.
+const ENV_NOT_PASSED: (&str, &str) = ("WISP_NOT_PASSED", "leaked");
+
+const ENV_LOOKUPS: &[&str] = &["WISP_GREETING", "WISP_EMPTY", "WISP_EQUALS", "WISP_NOT_PASSED"];
+
+#[test]
+fn env_given_values() {
+    check_env(EnvFlags::Values);
+}
+
+#[test]
+fn env_passed_by_name() {
+    check_env(EnvFlags::Names);
+}
+
+#[test]
+fn env_inherited() {
+    check_env(EnvFlags::Inherit);
+}
+
+fn check_env(env_flags: EnvFlags) {
+    check(
+        "env",
+        &Invocation { args: ENV_LOOKUPS, env: ENV_VARS, env_flags, ..Invocation::default() },
+    );
+}
+
+#[test]
+fn files() {
+    check("files", &Invocation::default());
+}
+
+#[test]
+fn dirs() {
+    check("dirs", &Invocation::default());
+}
+
+#[test]
+fn clocks() {
+    check("clocks", &Invocation::default());
+}
+
+#[test]
+fn uppercase() {
+    let mut stdin = Vec::new();
+    for i in 0..500 {
+        writeln!(stdin, "line {i}: the quick brown fox jumps over the lazy dog; ä ö ü").unwrap();
+    }
+    stdin.extend_from_slice(b"no newline at the end");
+    check("uppercase", &Invocation { stdin: &stdin, ..Invocation::default() });
+}
+
+#[test]
+fn uppercase_of_nothing() {
+    check("uppercase", &Invocation::default());
+}
+
+#[test]
+fn exit_code() {
+    check("exit_code", &Invocation::default());
+}
+
+#[test]
+fn sort() {
+    check("sort", &Invocation::default());
+}
+
+#[test]
+fn errno() {
+    check("errno", &Invocation::default());
+}
+
+#[test]
+fn numbers() {
+    check("numbers", &Invocation::default());
+}
+
+#[test]
+fn memory() {
+    check("memory", &Invocation::default());
+}
+
+/// What both builds of a program are given.
+#[derive(Default)]
+struct Invocation<'a> {
+    args: &'a [&'a str],
+    /// The whole environment: the native build sees only these, and `wisp`
+    /// passes on exactly these, as `env_flags` says.
+    env: &'a [(&'a str, &'a str)],
+    env_flags: EnvFlags,
+    stdin: &'a [u8],
+}
+
+/// How `wisp run` is told to pass the environment on.
+#[derive(Default, Clone, Copy)]
+enum EnvFlags {
+    /// `--env NAME=VALUE` for each.
+    #[default]
+    Values,
+    /// `--env NAME` for each, with wisp's own environment holding them.
+    Names,
+    /// `--inherit-env`, with wisp's own environment holding only them.
+    Inherit,
+}
+
+/// Builds `tests/c/{name}.c` both ways, runs both builds as `invocation`
+/// says, and asserts they behaved the same.
+fn check(name: &str, invocation: &Invocation<'_>) {
+    if !wasm_toolchain_present() {
+        return;
+    }
+    let scratch = Scratch::new(name);
+    let source = workspace_root().join("tests/c").join(format!("{name}.c"));
+    let native = scratch.build.join(name);
+    let wasm = scratch.build.join(format!("{name}.wasm"));
+    compile(Command::new("cc").args(CFLAGS), &source, &native);
+    compile(Command::new("clang").args(WASM_TARGET).args(CFLAGS), &source, &wasm);
+
+    let mut command = Command::new(&native);
+    command.args(invocation.args).current_dir(&scratch.native);
+    command.env_clear().envs(invocation.env.iter().copied());
+    let expected = run(command, invocation.stdin);
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wisp"));
+    command.arg("run").arg("--dir").arg(format!("{}::.", scratch.wisp.display()));
+    command.env_clear();
+    match invocation.env_flags {
+        EnvFlags::Values => {
+            command.env(ENV_NOT_PASSED.0, ENV_NOT_PASSED.1);
+            for (variable, value) in invocation.env {
+                command.arg("--env").arg(format!("{variable}={value}"));
+            }
+        }
+        EnvFlags::Names => {
+            command.env(ENV_NOT_PASSED.0, ENV_NOT_PASSED.1);
+            for &(variable, value) in invocation.env {
+                command.arg("--env").arg(variable).env(variable, value);
+            }
+        }
+        EnvFlags::Inherit => {
+            command.arg("--inherit-env").envs(invocation.env.iter().copied());
+        }
+    }
+    command.arg(&wasm).args(invocation.args).current_dir(workspace_root());
+    let actual = run(command, invocation.stdin);
+
+    assert_eq!(actual.stdout, expected.stdout, "{name}: stdout differs (left: wisp)");
+    assert_eq!(actual.stderr, expected.stderr, "{name}: stderr differs (left: wisp)");
+    assert_eq!(actual.code, expected.code, "{name}: exit status differs (left: wisp)");
+    assert_eq!(
+        listing(&scratch.wisp),
+        listing(&scratch.native),
+        "{name}: left different files behind (left: wisp)"
+    );
+}
+
+/// Flags for both compilers: the programs are meant to compile cleanly.
+const CFLAGS: &[&str] = &["-O2", "-Wall", "-Wextra", "-Werror"];
+
+/// How clang builds for WASI with Debian's wasi-libc, whose headers and
+/// libraries live under `/usr/include/wasm32-wasi` and `/usr/lib/wasm32-wasi`.
+const WASM_TARGET: &[&str] = &["--target=wasm32-wasi", "--sysroot=/usr"];
+
+/// Whether clang can build a WASI program. When it cannot, says so on
+/// standard error (past the test harness's capture, so it shows) and
+/// returns false, or under CI panics.
+fn wasm_toolchain_present() -> bool {
+    static PRESENT: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = PRESENT.get_or_init(|| {
+        let scratch = Scratch::new("probe");
+        let source = scratch.build.join("probe.c");
+        std::fs::write(&source, "#include <stdio.h>\nint main(void) { return puts(\"\"); }\n")
+            .unwrap();
+        let output = Command::new("clang")
+            .args(WASM_TARGET)
+            .arg(&source)
+            .arg("-o")
+            .arg(scratch.build.join("probe.wasm"))
+            .output();
+        match output {
+            Ok(output) if output.status.success() => Ok(()),
+            Ok(output) => Err(format!(
+                "clang cannot build for wasm32-wasi:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            )),
+            Err(error) => Err(format!("cannot run clang: {error}")),
+        }
+    });
+    let Err(reason) = result else {
+        return true;
+    };
+    if std::env::var_os("CI").is_some_and(|ci| ci == "true") {
+        panic!("{reason}\nRun scripts/setup.sh to install clang, lld and wasi-libc.");
+    }
+    static SAID: OnceLock<()> = OnceLock::new();
+    SAID.get_or_init(|| {
+        let message = format!(
+            "skipping the C program tests: {reason}\n\
+             Run scripts/setup.sh to install clang, lld and wasi-libc.\n"
+        );
+        let _ = std::io::stderr().write_all(message.as_bytes());
+    });
+    false
+}
+
+fn compile(compiler: &mut Command, source: &Path, output: &Path) {
+    let result = compiler.arg(source).arg("-o").arg(output).arg("-lm").output().unwrap();
+    assert!(
+        result.status.success(),
+        "{compiler:?} failed:\n{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
+
+/// Runs `command` with `stdin` on its standard input and collects what it
+/// printed.
+fn run(mut command: Command, stdin: &[u8]) -> Run {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+    let output = std::thread::scope(|scope| {
+        let mut pipe = child.stdin.take().unwrap();
+        // Written from a thread so a program that prints before reading
+        // everything cannot fill its stdout pipe while we wait on stdin. A
+        // program may also exit without reading it all, so errors are fine.
+        scope.spawn(move || pipe.write_all(stdin));
+        child.wait_with_output().unwrap()
+    });
+    Run {
+        code: output.status.code().unwrap_or_else(|| panic!("{command:?} died: {}", output.status)),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// The paths of everything under `dir`, sorted.
+fn listing(dir: &Path) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path.clone());
+            }
+            paths.push(path.strip_prefix(dir).unwrap().to_path_buf());
+        }
+    }
+    paths.sort();
+    paths
+}
+
+/// The directories one test uses, under Cargo's scratch directory for
+/// integration tests: `build` for the two builds, and an empty `native` and
+/// `wisp` for each run to work in. Removed when the test passes, kept to
+/// look into when it fails.
+struct Scratch {
+    root: PathBuf,
+    build: PathBuf,
+    native: PathBuf,
+    wisp: PathBuf,
+}
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("c_programs-{name}-{}-{unique}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let [build, native, wisp] = ["build", "native", "wisp"].map(|sub| root.join(sub));
+        for dir in [&build, &native, &wisp] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        Self { root, build, native, wisp }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+    }
+}

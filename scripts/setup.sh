@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the system packages that the test suite uses beyond the Rust
+# toolchain: Debian's clang, lld, wasi-libc and the wasm32 compiler runtime,
+# so crates/cli/tests/c_programs.rs can build tests/c/*.c for wasm32-wasi.
+#
+# Safe to run again: apt is only touched when a package is missing.
+# Usage: scripts/setup.sh   (as root, or with sudo available)
+set -euo pipefail
+
+packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32)
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! installed "$package"; then
+        missing+=("$package")
+    fi
+done
+
+if ((${#missing[@]} == 0)); then
+    echo "setup: already installed: ${packages[*]}"
+    exit 0
+fi
+
+sudo=()
+if ((EUID != 0)); then
+    sudo=(sudo)
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "setup: installed ${missing[*]}"
