@@ -8,6 +8,7 @@ mod limits;
 mod options;
 mod run;
 mod validate;
+mod wasi;
 mod wast;
 
 use std::process::ExitCode;
@@ -39,7 +40,7 @@ fn main() -> ExitCode {
     };
     let mut out = std::io::stdout().lock();
     let outcome = match cli.command {
-        Command::Run(run) => run.execute(&mut out).map(|()| ExitCode::SUCCESS),
+        Command::Run(run) => run.execute(&mut out),
         Command::Wast(wast) => wast.execute(&mut out),
         Command::Validate(validate) => validate.execute(&mut out),
         Command::Inspect(inspect) => inspect.execute(&mut out).map(|()| ExitCode::SUCCESS),

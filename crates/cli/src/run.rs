@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::Args;
@@ -12,6 +13,7 @@ use crate::errors::EXIT_CODES;
 use crate::input::load_module;
 use crate::limits::LimitOptions;
 use crate::options::EngineOptions;
+use crate::wasi::WasiOptions;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -27,8 +29,9 @@ Examples:
 ///
 /// Options go before FILE or right after it; everything from the first
 /// argument after FILE on (or after `--`) is passed to the program
-/// untouched. Imports are not provided yet (no WASI): a module that
-/// imports anything fails to link.
+/// untouched. The program gets WASI (`wasi_snapshot_preview1`) with
+/// wisp's standard streams and only the capabilities granted below; its
+/// exit status becomes wisp's.
 #[derive(Args, Debug)]
 #[command(after_help = format!("{EXAMPLES}\n\n{EXIT_CODES}"))]
 pub struct RunCommand {
@@ -37,6 +40,9 @@ pub struct RunCommand {
 
     #[command(flatten)]
     limits: LimitOptions,
+
+    #[command(flatten)]
+    wasi: WasiOptions,
 
     /// Calls the exported function NAME instead of `_start`, with ARGS as
     /// its arguments, and prints each result on its own line.
@@ -49,7 +55,8 @@ pub struct RunCommand {
     #[arg(value_name = "FILE")]
     file: PathBuf,
 
-    /// With --invoke, the function's arguments, parsed by its parameter
+    /// The program's arguments (it sees FILE as its first). With
+    /// --invoke, the function's arguments instead, parsed by its parameter
     /// types: i32/i64 as decimal or 0x-hex (`-7`, `0xff`), f32/f64 as
     /// decimal, `inf`, `-inf` or `nan`, v128 as 0x-hex of 128 bits,
     /// funcref/externref only as `null`. Example: `--invoke add 1 2`.
@@ -58,7 +65,8 @@ pub struct RunCommand {
 }
 
 impl RunCommand {
-    pub fn execute(self, out: &mut impl Write) -> Result<()> {
+    /// Runs the program; the exit code is the guest's exit status.
+    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
         let mut config = self.engine.config();
         self.limits.configure(&mut config);
         let engine = Engine::new(&config)?;
@@ -67,20 +75,47 @@ impl RunCommand {
         // guest code (a start function) runs.
         let name = self.entry_point(&module)?;
         let ty = function_type(&module, name)?;
-        let params = self.params(name, &ty)?;
+        let (params, argv) = match self.invoke {
+            Some(_) => (self.params(name, &ty)?, vec![self.program_name()]),
+            None => (
+                Vec::new(),
+                std::iter::once(self.program_name()).chain(self.args.clone()).collect(),
+            ),
+        };
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
 
-        let mut store = Store::new(&engine, ());
+        let mut store = Store::new(&engine, self.wasi.context(&argv)?);
         self.limits.apply(&mut store, &engine)?;
-        let instance = Linker::new(&engine).instantiate(&mut store, &module)?;
-        let func = instance
-            .get_func(&store, name)
-            .expect("the export was checked to be a function of this module");
-        func.call(&mut store, &params, &mut results)?;
+        let mut linker = Linker::new(&engine);
+        wisp_wasi::add_to_linker(&mut linker, |ctx| ctx)?;
+        let instance = linker.instantiate(&mut store, &module);
+        let called = instance.and_then(|instance| {
+            let func = instance
+                .get_func(&store, name)
+                .expect("the export was checked to be a function of this module");
+            func.call(&mut store, &params, &mut results)
+        });
+        match called {
+            Ok(()) => {}
+            // `proc_exit`, from the start function or the entry point.
+            Err(e) if e.exit_status().is_some() => {
+                // The guest's status is the result even if its last output
+                // could not be written (a full disk, a closed pipe).
+                let _ = out.flush();
+                let status = e.exit_status().unwrap_or(0);
+                return Ok(ExitCode::from(status as u8));
+            }
+            Err(e) => return Err(e.into()),
+        }
         for result in results {
             writeln!(out, "{result}")?;
         }
-        Ok(())
+        Ok(ExitCode::SUCCESS)
+    }
+
+    /// The program's own name, its first argument.
+    fn program_name(&self) -> String {
+        self.file.display().to_string()
     }
 
     /// The function to call: `--invoke NAME`, or else `_start`.
@@ -93,12 +128,6 @@ impl RunCommand {
                 "{} has no `_start` function to run; {}; use --invoke NAME to call one",
                 self.file.display(),
                 exported_functions(module)
-            );
-        }
-        if !self.args.is_empty() {
-            bail!(
-                "`_start` cannot receive program arguments yet (that needs WASI); \
-                 use --invoke NAME to pass them to a function"
             );
         }
         Ok("_start")

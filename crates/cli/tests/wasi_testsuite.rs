@@ -1,16 +1,17 @@
-//! Runs the upstream wasi-testsuite programs (wasm32-wasip1) through Wisp.
+//! Runs the upstream wasi-testsuite programs (wasm32-wasip1) through
+//! `wisp run`, each as its JSON specification says: arguments,
+//! environment, `root` preopened as `/`, expected exit code and output.
 //!
 //! The suite lives outside the repository: `$WISP_SHARED/wasi-testsuite`,
 //! or `../shared/wasi-testsuite` beside the workspace. Without it the test
 //! is skipped, except under `CI=true` where it fails.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::Value;
-use wisp::{Engine, Linker, Module, Store};
-use wisp_wasi::{DirPerms, OutputPipe, WasiCtx, WasiCtxBuilder};
 
 /// Tests expected to fail, with the reason.
 const EXPECTED_FAILURES: &[(&str, &str)] = &[];
@@ -49,58 +50,49 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 /// Runs one test; `Err` says what did not match.
-fn run(engine: &Engine, wasm: &Path) -> Result<(), String> {
+fn run(wasm: &Path) -> Result<(), String> {
     let spec: Value = match std::fs::read_to_string(wasm.with_extension("json")) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| format!("bad spec: {e}"))?,
         Err(_) => Value::Object(Default::default()),
     };
     let name = wasm.file_name().unwrap().to_string_lossy().into_owned();
-    let (stdout, stderr) = (OutputPipe::new(), OutputPipe::new());
-    let mut builder = WasiCtxBuilder::new();
-    builder.arg(name.clone()).stdout(stdout.clone()).stderr(stderr.clone());
-    for arg in spec["args"].as_array().into_iter().flatten() {
-        builder.arg(arg.as_str().unwrap_or_default());
-    }
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wisp"));
+    command.arg("run").current_dir(wasm.parent().unwrap()).stdin(Stdio::null());
     for (k, v) in spec["env"].as_object().into_iter().flatten() {
-        builder.env(k.clone(), v.as_str().unwrap_or_default());
+        command.arg("--env").arg(format!("{k}={}", v.as_str().unwrap_or_default()));
     }
     let mut scratch = None;
     if let Some(root) = spec["root"].as_str() {
+        // The shared copy is read-only and tests modify their root.
         let dir = scratch_dir(&name);
         copy_tree(&wasm.parent().unwrap().join(root), &dir).map_err(|e| e.to_string())?;
-        builder.preopened_dir(&dir, "/", DirPerms::ALL).map_err(|e| e.to_string())?;
+        command.arg("--dir").arg(format!("{}::/", dir.display()));
         scratch = Some(dir);
     }
-    let module = Module::from_file(engine, wasm).map_err(|e| e.to_string())?;
-    let mut linker: Linker<WasiCtx> = Linker::new(engine);
-    wisp_wasi::add_to_linker(&mut linker, |ctx| ctx).map_err(|e| e.to_string())?;
-    let mut store = Store::new(engine, builder.build());
-    let outcome = linker
-        .instantiate(&mut store, &module)
-        .and_then(|i| i.get_typed_func::<(), ()>(&store, "_start"))
-        .and_then(|start| start.call(&mut store, ()));
+    command.arg(&name);
+    for arg in spec["args"].as_array().into_iter().flatten() {
+        command.arg(arg.as_str().unwrap_or_default());
+    }
+    let output = command.output().map_err(|e| e.to_string())?;
     if let Some(dir) = scratch {
         let _ = std::fs::remove_dir_all(dir);
     }
-    let code = match outcome {
-        Ok(()) => 0,
-        Err(e) => e.exit_status().ok_or_else(|| {
-            format!(
-                "{e:?}; stdout: {}; stderr: {}",
-                String::from_utf8_lossy(&stdout.contents()),
-                String::from_utf8_lossy(&stderr.contents())
-            )
-        })?,
-    };
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().ok_or("wisp died of a signal")?;
     let expected_code = spec["exit_code"].as_i64().unwrap_or(0);
     if i64::from(code) != expected_code {
-        return Err(format!("exit code {code}, expected {expected_code}"));
+        return Err(format!("exit code {code}, expected {expected_code}; stderr: {stderr}"));
     }
-    if let Some(expected) = spec["stdout"].as_str() {
-        let got = String::from_utf8_lossy(&stdout.contents()).into_owned();
-        if got != expected {
-            return Err(format!("stdout {got:?}, expected {expected:?}"));
-        }
+    if let Some(expected) = spec["stdout"].as_str()
+        && stdout != expected
+    {
+        return Err(format!("stdout {stdout:?}, expected {expected:?}"));
+    }
+    if let Some(expected) = spec["stderr"].as_str()
+        && stderr != expected
+    {
+        return Err(format!("stderr {stderr:?}, expected {expected:?}"));
     }
     Ok(())
 }
@@ -126,12 +118,11 @@ fn wasi_testsuite_wasm32_wasip1() {
         }
     }
     tests.sort();
-    let engine = Engine::default();
     let (mut passed, mut unexpected) = (0, Vec::new());
     for (name, path) in &tests {
         let (tx, rx) = mpsc::channel();
-        let (engine, path) = (engine.clone(), path.clone());
-        std::thread::spawn(move || tx.send(run(&engine, &path)));
+        let path = path.clone();
+        std::thread::spawn(move || tx.send(run(&path)));
         let result = rx.recv_timeout(Duration::from_secs(30)).unwrap_or(Err("timed out".into()));
         let expected = EXPECTED_FAILURES.iter().any(|(n, _)| n == name);
         match result {
