@@ -122,48 +122,45 @@ fn check_out(mem: &GuestMemory<'_>, ptr: u32, len: u32) -> GuestResult<()> {
     mem.slice(ptr, len).map(|_| ())
 }
 
+/// Where a read or write happens: at the descriptor's cursor (`fd_read`,
+/// `fd_write`), or at an offset that leaves the cursor alone (`fd_pread`,
+/// `fd_pwrite`).
+#[derive(Clone, Copy)]
+pub(crate) enum At {
+    Cursor,
+    Offset(u64),
+}
+
 pub(crate) fn read(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
     fd: u32,
     iovs: u32,
     iovs_len: u32,
+    at: At,
     nread: u32,
 ) -> GuestResult<()> {
     check_out(mem, nread, 4)?;
     let bufs = mem.iovecs(iovs, iovs_len)?;
     let d = ctx.table.get_mut(fd)?;
     let base = d.base;
-    let n = match &mut d.kind {
-        Kind::Stdin(input) => read_input(input, mem, &bufs)?,
-        Kind::File(f) => {
+    let n = match (&mut d.kind, at) {
+        (Kind::Stdin(input), At::Cursor) => read_input(input, mem, &bufs)?,
+        (Kind::File(f), At::Cursor) => {
             require(base, rights::FD_READ)?;
             let n = read_at(&f.file, f.pos, mem, &bufs)?;
             f.pos += n;
             n
         }
-        Kind::Dir(_) => return Err(Errno::IsDir),
-        Kind::Output(_) => return Err(Errno::Badf),
+        (Kind::File(f), At::Offset(offset)) => {
+            require(base, rights::FD_READ | rights::FD_SEEK)?;
+            read_at(&f.file, offset, mem, &bufs)?
+        }
+        (Kind::Dir(_), At::Cursor) => return Err(Errno::IsDir),
+        (Kind::Dir(_), At::Offset(_)) => return Err(Errno::Badf),
+        (Kind::Output(_), At::Cursor) => return Err(Errno::Badf),
+        (Kind::Stdin(_) | Kind::Output(_), At::Offset(_)) => return Err(Errno::Spipe),
     };
-    mem.write_u32(nread, n as u32)
-}
-
-pub(crate) fn pread(
-    ctx: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    offset: u64,
-    nread: u32,
-) -> GuestResult<()> {
-    check_out(mem, nread, 4)?;
-    let bufs = mem.iovecs(iovs, iovs_len)?;
-    let d = ctx.table.get_mut(fd)?;
-    let base = d.base;
-    let f = d.file().map_err(not_file)?;
-    require(base, rights::FD_READ | rights::FD_SEEK)?;
-    let n = read_at(&f.file, offset, mem, &bufs)?;
     mem.write_u32(nread, n as u32)
 }
 
@@ -173,15 +170,16 @@ pub(crate) fn write(
     fd: u32,
     iovs: u32,
     iovs_len: u32,
+    at: At,
     nwritten: u32,
 ) -> GuestResult<()> {
     check_out(mem, nwritten, 4)?;
     let bufs = mem.iovecs(iovs, iovs_len)?;
     let d = ctx.table.get_mut(fd)?;
     let base = d.base;
-    let n = match &mut d.kind {
-        Kind::Output(out) => write_output(out, mem, &bufs)?,
-        Kind::File(f) => {
+    let n = match (&mut d.kind, at) {
+        (Kind::Output(out), At::Cursor) => write_output(out, mem, &bufs)?,
+        (Kind::File(f), At::Cursor) => {
             require(base, rights::FD_WRITE)?;
             if f.flags & fdflags::APPEND != 0 {
                 f.pos = f.file.metadata()?.len();
@@ -190,28 +188,15 @@ pub(crate) fn write(
             f.pos += n;
             n
         }
-        Kind::Dir(_) => return Err(Errno::IsDir),
-        Kind::Stdin(_) => return Err(Errno::Badf),
+        (Kind::File(f), At::Offset(offset)) => {
+            require(base, rights::FD_WRITE | rights::FD_SEEK)?;
+            write_at(&f.file, offset, mem, &bufs)?
+        }
+        (Kind::Dir(_), At::Cursor) => return Err(Errno::IsDir),
+        (Kind::Dir(_), At::Offset(_)) => return Err(Errno::Badf),
+        (Kind::Stdin(_), At::Cursor) => return Err(Errno::Badf),
+        (Kind::Stdin(_) | Kind::Output(_), At::Offset(_)) => return Err(Errno::Spipe),
     };
-    mem.write_u32(nwritten, n as u32)
-}
-
-pub(crate) fn pwrite(
-    ctx: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    offset: u64,
-    nwritten: u32,
-) -> GuestResult<()> {
-    check_out(mem, nwritten, 4)?;
-    let bufs = mem.iovecs(iovs, iovs_len)?;
-    let d = ctx.table.get_mut(fd)?;
-    let base = d.base;
-    let f = d.file().map_err(not_file)?;
-    require(base, rights::FD_WRITE | rights::FD_SEEK)?;
-    let n = write_at(&f.file, offset, mem, &bufs)?;
     mem.write_u32(nwritten, n as u32)
 }
 

@@ -159,7 +159,15 @@ pub fn add_to_linker<T: 'static>(
         }
     );
     define!(l, get, "fd_pread", |ctx, mem, fd: i32, iovs: i32, len: i32, offset: i64, out: i32| {
-        fd::pread(ctx, mem, fd as u32, iovs as u32, len as u32, offset as u64, out as u32)
+        fd::read(
+            ctx,
+            mem,
+            fd as u32,
+            iovs as u32,
+            len as u32,
+            fd::At::Offset(offset as u64),
+            out as u32,
+        )
     });
     define!(l, get, "fd_prestat_get", |ctx, mem, fd: i32, out: i32| {
         fd::prestat_get(ctx, mem, fd as u32, out as u32)
@@ -174,10 +182,18 @@ pub fn add_to_linker<T: 'static>(
                                   len: i32,
                                   offset: i64,
                                   out: i32| {
-        fd::pwrite(ctx, mem, fd as u32, iovs as u32, len as u32, offset as u64, out as u32)
+        fd::write(
+            ctx,
+            mem,
+            fd as u32,
+            iovs as u32,
+            len as u32,
+            fd::At::Offset(offset as u64),
+            out as u32,
+        )
     });
     define!(l, get, "fd_read", |ctx, mem, fd: i32, iovs: i32, len: i32, out: i32| {
-        fd::read(ctx, mem, fd as u32, iovs as u32, len as u32, out as u32)
+        fd::read(ctx, mem, fd as u32, iovs as u32, len as u32, fd::At::Cursor, out as u32)
     });
     define!(l, get, "fd_readdir", |ctx,
                                    mem,
@@ -199,7 +215,7 @@ pub fn add_to_linker<T: 'static>(
         ctx, mem, fd as u32, out as u32
     ));
     define!(l, get, "fd_write", |ctx, mem, fd: i32, iovs: i32, len: i32, out: i32| {
-        fd::write(ctx, mem, fd as u32, iovs as u32, len as u32, out as u32)
+        fd::write(ctx, mem, fd as u32, iovs as u32, len as u32, fd::At::Cursor, out as u32)
     });
     define!(l, get, "path_create_directory", |ctx, mem, fd: i32, p: i32, pl: i32| {
         path::create_directory(ctx, mem, fd as u32, (p as u32, pl as u32))
