@@ -29,6 +29,12 @@ pub struct WasiOptions {
     #[arg(long = "env", value_name = "NAME[=VALUE]", help_heading = "Capabilities")]
     env: Vec<EnvGrant>,
 
+    /// Listens on a TCP address and grants the guest the listening socket,
+    /// on which it can accept connections (`sock_accept`). Repeatable.
+    /// Example: `--tcplisten 127.0.0.1:8080`.
+    #[arg(long = "tcplisten", value_name = "ADDR", help_heading = "Capabilities")]
+    listen: Vec<std::net::SocketAddr>,
+
     /// Passes all of wisp's environment variables to the guest.
     #[arg(long, help_heading = "Capabilities")]
     inherit_env: bool,
@@ -73,6 +79,11 @@ impl WasiOptions {
             builder
                 .preopened_dir(&grant.host, &grant.guest, perms)
                 .with_context(|| format!("cannot open directory {}", grant.host.display()))?;
+        }
+        for addr in &self.listen {
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            builder.preopened_listener(listener);
         }
         builder.allow_clocks(!self.no_clocks).allow_random(!self.no_random);
         if self.deterministic {

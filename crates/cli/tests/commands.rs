@@ -166,3 +166,44 @@ fn help_and_version_exit_0() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("wisp "));
 }
+
+#[test]
+fn a_tcplisten_socket_reaches_the_guest() {
+    let dir = TempDir::new();
+    // Accepts one connection on descriptor 3, sends "hi", exits 7.
+    let file = dir.file(
+        "greet.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (data (i32.const 8) "\20\00\00\00\02\00\00\00")
+             (data (i32.const 32) "hi")
+             (func (export "_start")
+               (drop (call $accept (i32.const 3) (i32.const 0) (i32.const 0)))
+               (drop (call $write (i32.load (i32.const 0)) (i32.const 8) (i32.const 1) (i32.const 16)))
+               (call $exit (i32.const 7))))"#,
+    );
+    // A free port: bind, note it, let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let client = std::thread::spawn({
+        let addr = addr.clone();
+        move || {
+            use std::io::Read;
+            for _ in 0..200 {
+                if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+                    let mut got = String::new();
+                    s.read_to_string(&mut got).unwrap();
+                    return got;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            panic!("wisp never listened on {addr}");
+        }
+    });
+    let run = wisp(["run", "--tcplisten", &addr, &file]);
+    assert_eq!(run.code, 7, "stderr: {}", run.stderr);
+    assert_eq!(client.join().unwrap(), "hi");
+}

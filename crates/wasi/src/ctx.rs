@@ -119,6 +119,7 @@ pub struct WasiCtxBuilder {
     args: Vec<String>,
     env: Vec<(String, String)>,
     preopens: Vec<(cap_std::fs::Dir, String, DirPerms)>,
+    listeners: Vec<std::net::TcpListener>,
     stdin: Input,
     stdout: Output,
     stderr: Output,
@@ -140,6 +141,7 @@ impl WasiCtxBuilder {
             args: Vec::new(),
             env: Vec::new(),
             preopens: Vec::new(),
+            listeners: Vec::new(),
             stdin: Input::Bytes { data: Vec::new(), pos: 0 },
             stdout: Output::Sink,
             stderr: Output::Sink,
@@ -193,6 +195,14 @@ impl WasiCtxBuilder {
             cap_std::fs::Dir::open_ambient_dir(host_path.as_ref(), cap_std::ambient_authority())?;
         self.preopens.push((dir, guest_path.into(), perms));
         Ok(self)
+    }
+
+    /// Grants the guest a listening TCP socket, on which it can
+    /// `sock_accept` connections. Listeners take the descriptors after the
+    /// preopened directories, in the order they were added.
+    pub fn preopened_listener(&mut self, listener: std::net::TcpListener) -> &mut Self {
+        self.listeners.push(listener);
+        self
     }
 
     /// The guest reads the host process's stdin.
@@ -259,7 +269,7 @@ impl WasiCtxBuilder {
     }
 
     /// The context. Preopened directories take descriptors 3, 4, … in the
-    /// order they were added.
+    /// order they were added, then the listening sockets.
     pub fn build(&mut self) -> WasiCtx {
         let mut table = Table::default();
         let stream = |kind| Descriptor { kind, base: rights::STREAM, inheriting: 0 };
@@ -267,10 +277,20 @@ impl WasiCtxBuilder {
         table.insert_at(0, stream(Kind::Stdin(stdin)));
         table.insert_at(1, stream(Kind::Output(std::mem::replace(&mut self.stdout, Output::Sink))));
         table.insert_at(2, stream(Kind::Output(std::mem::replace(&mut self.stderr, Output::Sink))));
-        for (fd, (dir, guest, perms)) in (3..).zip(self.preopens.drain(..)) {
+        let mut fd = 3;
+        for (dir, guest, perms) in self.preopens.drain(..) {
             let (base, inheriting) = dir_rights(perms);
             let kind = Kind::Dir(Dir { dir, preopen: Some(guest), perms });
             table.insert_at(fd, Descriptor { kind, base, inheriting });
+            fd += 1;
+        }
+        for listener in self.listeners.drain(..) {
+            let kind = Kind::Listener(listener);
+            table.insert_at(
+                fd,
+                Descriptor { kind, base: rights::LISTENER, inheriting: rights::SOCKET },
+            );
+            fd += 1;
         }
         let (clock, rng) = match self.seed {
             Some(seed) => (Clock::Virtual { elapsed_ns: 0 }, Some(SplitMix64(seed))),
@@ -311,6 +331,7 @@ pub(crate) fn stream_filetype(kind: &Kind) -> u8 {
         Kind::Stdin(Input::Inherit) => std::io::stdin().is_terminal(),
         Kind::Output(Output::Stdout) => std::io::stdout().is_terminal(),
         Kind::Output(Output::Stderr) => std::io::stderr().is_terminal(),
+        Kind::Listener(_) | Kind::Socket(_) => return filetype::SOCKET_STREAM,
         _ => false,
     };
     if tty { filetype::CHARACTER_DEVICE } else { filetype::UNKNOWN }

@@ -156,10 +156,14 @@ pub(crate) fn read(
             require(base, rights::FD_READ | rights::FD_SEEK)?;
             read_at(&f.file, offset, mem, &bufs)?
         }
+        (Kind::Socket(s), At::Cursor) => crate::sock::read_stream(s, mem, &bufs)?,
         (Kind::Dir(_), At::Cursor) => return Err(Errno::IsDir),
         (Kind::Dir(_), At::Offset(_)) => return Err(Errno::Badf),
         (Kind::Output(_), At::Cursor) => return Err(Errno::Badf),
-        (Kind::Stdin(_) | Kind::Output(_), At::Offset(_)) => return Err(Errno::Spipe),
+        (Kind::Listener(_), At::Cursor) => return Err(Errno::NotConn),
+        (Kind::Stdin(_) | Kind::Output(_) | Kind::Listener(_) | Kind::Socket(_), At::Offset(_)) => {
+            return Err(Errno::Spipe);
+        }
     };
     mem.write_u32(nread, n as u32)
 }
@@ -192,10 +196,14 @@ pub(crate) fn write(
             require(base, rights::FD_WRITE | rights::FD_SEEK)?;
             write_at(&f.file, offset, mem, &bufs)?
         }
+        (Kind::Socket(s), At::Cursor) => crate::sock::write_stream(s, mem, &bufs)?,
         (Kind::Dir(_), At::Cursor) => return Err(Errno::IsDir),
         (Kind::Dir(_), At::Offset(_)) => return Err(Errno::Badf),
         (Kind::Stdin(_), At::Cursor) => return Err(Errno::Badf),
-        (Kind::Stdin(_) | Kind::Output(_), At::Offset(_)) => return Err(Errno::Spipe),
+        (Kind::Listener(_), At::Cursor) => return Err(Errno::NotConn),
+        (Kind::Stdin(_) | Kind::Output(_) | Kind::Listener(_) | Kind::Socket(_), At::Offset(_)) => {
+            return Err(Errno::Spipe);
+        }
     };
     mem.write_u32(nwritten, n as u32)
 }
@@ -286,6 +294,8 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: u32, flags: u16) -> GuestR
             f.flags = flags;
             Ok(())
         }
+        Kind::Listener(l) => Ok(l.set_nonblocking(flags & fdflags::NONBLOCK != 0)?),
+        Kind::Socket(s) => Ok(s.set_nonblocking(flags & fdflags::NONBLOCK != 0)?),
         _ => Ok(()),
     }
 }

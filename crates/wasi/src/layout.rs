@@ -74,6 +74,8 @@ pub mod rights {
     pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
     pub const PATH_UNLINK_FILE: u64 = 1 << 26;
     pub const POLL_FD_READWRITE: u64 = 1 << 27;
+    pub const SOCK_SHUTDOWN: u64 = 1 << 28;
+    pub const SOCK_ACCEPT: u64 = 1 << 29;
 
     /// Rights meaningful on a regular file.
     pub const FILE: u64 = FD_DATASYNC
@@ -127,6 +129,16 @@ pub mod rights {
         | PATH_UNLINK_FILE;
     /// Rights of the standard streams.
     pub const STREAM: u64 = FD_READ | FD_WRITE | FD_FILESTAT_GET | POLL_FD_READWRITE;
+    /// A listening socket: accept connections.
+    pub const LISTENER: u64 =
+        SOCK_ACCEPT | FD_FDSTAT_SET_FLAGS | FD_FILESTAT_GET | POLL_FD_READWRITE;
+    /// A connected socket.
+    pub const SOCKET: u64 = FD_READ
+        | FD_WRITE
+        | FD_FDSTAT_SET_FLAGS
+        | FD_FILESTAT_GET
+        | POLL_FD_READWRITE
+        | SOCK_SHUTDOWN;
 }
 
 /// Clock identifiers.

@@ -55,6 +55,7 @@ mod memory;
 mod path;
 mod pipe;
 mod random;
+mod sock;
 mod stat;
 mod table;
 
@@ -342,29 +343,39 @@ pub fn add_to_linker<T: 'static>(
     define!(l, get, "random_get", |ctx, mem, buf: i32, len: i32| {
         random::get(ctx, mem, buf as u32, len as u32)
     });
-    // No sockets can be granted yet, so every descriptor is either
-    // missing (EBADF) or not a socket (ENOTSOCK).
-    define!(l, get, "sock_accept", |ctx, mem, fd: i32, _flags: i32, _out: i32| {
-        not_a_socket(ctx, fd)
+    define!(l, get, "sock_accept", |ctx, mem, fd: i32, flags: i32, out: i32| {
+        sock::accept(ctx, mem, fd as u32, flags as u16, out as u32)
     });
     define!(l, get, "sock_recv", |ctx,
                                   mem,
                                   fd: i32,
-                                  _ri: i32,
-                                  _rl: i32,
+                                  iovs: i32,
+                                  len: i32,
+                                  flags: i32,
+                                  out_len: i32,
+                                  out_flags: i32| {
+        sock::recv(
+            ctx,
+            mem,
+            fd as u32,
+            iovs as u32,
+            len as u32,
+            flags as u16,
+            out_len as u32,
+            out_flags as u32,
+        )
+    });
+    define!(l, get, "sock_send", |ctx,
+                                  mem,
+                                  fd: i32,
+                                  iovs: i32,
+                                  len: i32,
                                   _flags: i32,
-                                  _n: i32,
-                                  _of: i32| {
-        not_a_socket(ctx, fd)
+                                  out: i32| {
+        sock::send(ctx, mem, fd as u32, iovs as u32, len as u32, out as u32)
     });
-    define!(l, get, "sock_send", |ctx, mem, fd: i32, _si: i32, _sl: i32, _flags: i32, _n: i32| {
-        not_a_socket(ctx, fd)
-    });
-    define!(l, get, "sock_shutdown", |ctx, mem, fd: i32, _how: i32| not_a_socket(ctx, fd));
+    define!(l, get, "sock_shutdown", |ctx, mem, fd: i32, how: i32| sock::shutdown(
+        ctx, fd as u32, how as u8
+    ));
     Ok(())
-}
-
-fn not_a_socket(ctx: &WasiCtx, fd: i32) -> GuestResult<()> {
-    ctx.table.get(fd as u32)?;
-    Err(Errno::NotSock)
 }

@@ -56,6 +56,10 @@ pub(crate) enum Kind {
     Output(Output),
     File(File),
     Dir(Dir),
+    /// A listening TCP socket granted by the host.
+    Listener(std::net::TcpListener),
+    /// A connection accepted from a listener.
+    Socket(std::net::TcpStream),
 }
 
 /// A descriptor and the rights the guest holds on it.

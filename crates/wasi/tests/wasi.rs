@@ -295,3 +295,51 @@ fn stdin_bytes_are_read_then_eof() {
     assert_eq!(call(&mut store, &instance, "run").unwrap(), 0);
     assert_eq!(u32_at(&store, &instance, 8), 0);
 }
+
+#[test]
+fn a_granted_listener_accepts_and_echoes() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let ctx = WasiCtxBuilder::new().preopened_listener(listener).build();
+    let (mut store, instance) = instantiate(
+        ctx,
+        r#"(import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+           (import "wasi_snapshot_preview1" "sock_recv"
+             (func $recv (param i32 i32 i32 i32 i32 i32) (result i32)))
+           (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
+           (import "wasi_snapshot_preview1" "sock_shutdown" (func $shutdown (param i32 i32) (result i32)))
+           (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
+           ;; iovec at 8: 16 bytes at 64.
+           (data (i32.const 8) "\40\00\00\00\10\00\00\00")
+           (func (export "filetype") (result i32)
+             (drop (call $fdstat (i32.const 3) (i32.const 96)))
+             (i32.load8_u (i32.const 96)))
+           (func (export "not_a_socket") (result i32)
+             (call $recv (i32.const 1) (i32.const 8) (i32.const 1) (i32.const 0) (i32.const 16) (i32.const 20)))
+           (func (export "run") (result i32) (local $fd i32) (local $e i32)
+             (local.set $e (call $accept (i32.const 3) (i32.const 0) (i32.const 0)))
+             (if (local.get $e) (then (return (local.get $e))))
+             (local.set $fd (i32.load (i32.const 0)))
+             (local.set $e (call $recv (local.get $fd) (i32.const 8) (i32.const 1) (i32.const 0)
+               (i32.const 16) (i32.const 20)))
+             (if (local.get $e) (then (return (local.get $e))))
+             ;; Send back what came in: the iovec's length becomes the count.
+             (i32.store (i32.const 12) (i32.load (i32.const 16)))
+             (local.set $e (call $send (local.get $fd) (i32.const 8) (i32.const 1) (i32.const 0) (i32.const 24)))
+             (if (local.get $e) (then (return (local.get $e))))
+             (call $shutdown (local.get $fd) (i32.const 3)))"#,
+    );
+    assert_eq!(call(&mut store, &instance, "filetype").unwrap(), 6, "a socket stream");
+    assert_eq!(call(&mut store, &instance, "not_a_socket").unwrap(), Errno::NotSock.raw() as i32);
+    let client = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(b"ping").unwrap();
+        let mut back = Vec::new();
+        s.read_to_end(&mut back).unwrap();
+        back
+    });
+    assert_eq!(call(&mut store, &instance, "run").unwrap(), 0);
+    assert_eq!(client.join().unwrap(), b"ping");
+    assert_eq!(u32_at(&store, &instance, 24), 4);
+}
