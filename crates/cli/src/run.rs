@@ -27,9 +27,10 @@ Examples:
 /// Calls the module's `_start` function, or the function named by
 /// `--invoke`.
 ///
-/// Options go before FILE or right after it; everything from the first
-/// argument after FILE on (or after `--`) is passed to the program
-/// untouched. The program gets WASI (`wasi_snapshot_preview1`) with
+/// Options go before FILE; everything after FILE is passed to the program
+/// untouched (a leading `--` is dropped). For the familiar
+/// `wisp run FILE --invoke NAME ARGS...`, `--invoke` may also come right
+/// after FILE. The program gets WASI (`wasi_snapshot_preview1`) with
 /// wisp's standard streams and only the capabilities granted below; its
 /// exit status becomes wisp's.
 #[derive(Args, Debug)]
@@ -50,23 +51,58 @@ pub struct RunCommand {
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
 
-    /// The module: a `.wasm` binary or a `.wat` text file.
-    /// Example: `examples/fib.wat`.
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-
-    /// The program's arguments (it sees FILE as its first). With
-    /// --invoke, the function's arguments instead, parsed by its parameter
+    /// FILE, the module (a `.wasm` binary or a `.wat` text file), then the
+    /// program's arguments (it sees FILE as its first). With --invoke, the
+    /// arguments are the function's instead, parsed by its parameter
     /// types: i32/i64 as decimal or 0x-hex (`-7`, `0xff`), f32/f64 as
     /// decimal, `inf`, `-inf` or `nan`, v128 as 0x-hex of 128 bits,
-    /// funcref/externref only as `null`. Example: `--invoke add 1 2`.
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    /// funcref/externref only as `null`.
+    /// Example: `examples/fib.wat --invoke fib 20`.
+    #[arg(
+        value_name = "FILE",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    command: Vec<String>,
+
+    #[arg(skip)]
+    file: PathBuf,
+
+    #[arg(skip)]
     args: Vec<String>,
 }
 
 impl RunCommand {
+    /// Splits the command line after the options into FILE and ARGS.
+    fn split_command(&mut self) -> Result<()> {
+        let mut rest = std::mem::take(&mut self.command).into_iter();
+        let file = rest.next().unwrap_or_default();
+        if file.starts_with('-') {
+            // Options come before FILE, so this one is not wisp's. (A file
+            // whose name starts with `-` can be given as `./-name`.)
+            bail!("unexpected argument '{file}' found; try --help");
+        }
+        self.file = PathBuf::from(file);
+        let mut rest: Vec<String> = rest.collect();
+        if self.invoke.is_none() && rest.first().map(String::as_str) == Some("--invoke") {
+            if rest.len() < 2 {
+                bail!("--invoke needs the name of a function; try --help");
+            }
+            self.invoke = Some(rest.remove(1));
+            rest.remove(0);
+        }
+        if rest.first().map(String::as_str) == Some("--") {
+            rest.remove(0);
+        }
+        self.args = rest;
+        Ok(())
+    }
+
     /// Runs the program; the exit code is the guest's exit status.
-    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
+    pub fn execute(mut self, out: &mut impl Write) -> Result<ExitCode> {
+        self.split_command()?;
         let mut config = self.engine.config();
         self.limits.configure(&mut config);
         let engine = Engine::new(&config)?;

@@ -207,3 +207,23 @@ fn a_tcplisten_socket_reaches_the_guest() {
     assert_eq!(run.code, 7, "stderr: {}", run.stderr);
     assert_eq!(client.join().unwrap(), "hi");
 }
+
+#[test]
+fn everything_after_the_module_goes_to_the_guest() {
+    let dir = TempDir::new();
+    // Exits with its argument count.
+    let file = dir.file(
+        "argc.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory (export "memory") 1)
+             (func (export "_start")
+               (drop (call $sizes (i32.const 0) (i32.const 4)))
+               (call $exit (i32.load (i32.const 0)))))"#,
+    );
+    // Even arguments that look like wisp's own options belong to the guest.
+    assert_eq!(wisp(["run", &file, "--dir", "/", "--env", "HOME", "-x"]).code, 6);
+    assert_eq!(wisp(["run", &file, "--", "--invoke"]).code, 2);
+    assert_eq!(wisp(["run", &file]).code, 1);
+}

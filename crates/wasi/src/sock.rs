@@ -36,10 +36,9 @@ pub(crate) fn write_stream(
 
 fn socket(ctx: &mut WasiCtx, fd: u32, needed: u64) -> GuestResult<&mut TcpStream> {
     let d = ctx.table.get_mut(fd)?;
-    if d.base & needed != needed {
-        return Err(Errno::NotCapable);
-    }
+    let base = d.base;
     match &mut d.kind {
+        Kind::Socket(_) if base & needed != needed => Err(Errno::NotCapable),
         Kind::Socket(s) => Ok(s),
         _ => Err(Errno::NotSock),
     }
@@ -57,10 +56,10 @@ pub(crate) fn accept(
         return Err(Errno::Inval);
     }
     let d = ctx.table.get(fd)?;
+    let Kind::Listener(listener) = &d.kind else { return Err(Errno::NotSock) };
     if d.base & rights::SOCK_ACCEPT == 0 {
         return Err(Errno::NotCapable);
     }
-    let Kind::Listener(listener) = &d.kind else { return Err(Errno::NotSock) };
     let (stream, _) = listener.accept()?;
     stream.set_nonblocking(flags & fdflags::NONBLOCK != 0)?;
     let new = ctx.table.push(Descriptor {
