@@ -25,6 +25,7 @@ struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
 enum Command {
     Run(run::RunCommand),
     Wast(wast::WastCommand),
