@@ -219,7 +219,7 @@ pub fn add_to_linker<T: 'static>(
         fd::write(ctx, mem, fd as u32, iovs as u32, len as u32, fd::At::Cursor, out as u32)
     });
     define!(l, get, "path_create_directory", |ctx, mem, fd: i32, p: i32, pl: i32| {
-        path::create_directory(ctx, mem, fd as u32, (p as u32, pl as u32))
+        path::change(ctx, mem, fd as u32, (p as u32, pl as u32), path::Change::CreateDirectory)
     });
     define!(l, get, "path_filestat_get", |ctx,
                                           mem,
@@ -304,7 +304,7 @@ pub fn add_to_linker<T: 'static>(
         )
     });
     define!(l, get, "path_remove_directory", |ctx, mem, fd: i32, p: i32, pl: i32| {
-        path::remove_directory(ctx, mem, fd as u32, (p as u32, pl as u32))
+        path::change(ctx, mem, fd as u32, (p as u32, pl as u32), path::Change::RemoveDirectory)
     });
     define!(l, get, "path_rename", |ctx,
                                     mem,
@@ -327,7 +327,7 @@ pub fn add_to_linker<T: 'static>(
         path::symlink(ctx, mem, (op as u32, opl as u32), fd as u32, (np as u32, npl as u32))
     });
     define!(l, get, "path_unlink_file", |ctx, mem, fd: i32, p: i32, pl: i32| {
-        path::unlink_file(ctx, mem, fd as u32, (p as u32, pl as u32))
+        path::change(ctx, mem, fd as u32, (p as u32, pl as u32), path::Change::UnlinkFile)
     });
     define!(l, get, "poll_oneoff", |ctx, mem, subs: i32, events: i32, n: i32, out: i32| {
         clocks::poll_oneoff(ctx, mem, subs as u32, events as u32, n as u32, out as u32)

@@ -129,36 +129,29 @@ fn directory(
     Descriptor { kind, base, inheriting }
 }
 
-pub(crate) fn create_directory(
-    ctx: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    fd: u32,
-    path: (u32, u32),
-) -> GuestResult<()> {
-    let path = mem.str(path.0, path.1)?;
-    dir_at(ctx, fd, true)?.dir.create_dir(path)?;
-    Ok(())
+/// What `path_create_directory`, `path_remove_directory` and
+/// `path_unlink_file` do to the path beneath their directory.
+#[derive(Clone, Copy)]
+pub(crate) enum Change {
+    CreateDirectory,
+    RemoveDirectory,
+    UnlinkFile,
 }
 
-pub(crate) fn remove_directory(
+pub(crate) fn change(
     ctx: &mut WasiCtx,
     mem: &mut GuestMemory<'_>,
     fd: u32,
     path: (u32, u32),
+    change: Change,
 ) -> GuestResult<()> {
     let path = mem.str(path.0, path.1)?;
-    dir_at(ctx, fd, true)?.dir.remove_dir(path)?;
-    Ok(())
-}
-
-pub(crate) fn unlink_file(
-    ctx: &mut WasiCtx,
-    mem: &mut GuestMemory<'_>,
-    fd: u32,
-    path: (u32, u32),
-) -> GuestResult<()> {
-    let path = mem.str(path.0, path.1)?;
-    dir_at(ctx, fd, true)?.dir.remove_file_or_symlink(path)?;
+    let dir = &dir_at(ctx, fd, true)?.dir;
+    match change {
+        Change::CreateDirectory => dir.create_dir(path)?,
+        Change::RemoveDirectory => dir.remove_dir(path)?,
+        Change::UnlinkFile => dir.remove_file_or_symlink(path)?,
+    }
     Ok(())
 }
 
