@@ -13,13 +13,16 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod compiled;
 mod const_expr;
 mod error;
 mod features;
 mod module;
 mod trap;
 mod types;
+pub mod vmoffsets;
 
+pub use compiled::{CompiledFunc, CompiledObject, Reloc, RelocKind, TrapSite};
 pub use const_expr::{ConstExpr, ConstOp};
 pub use error::WasmError;
 pub use features::Features;
@@ -27,6 +30,7 @@ pub use module::{
     DataKind, DataSegment, ElemKind, ElemSegment, Export, ExternKind, FuncBody, GlobalDef, Import,
     ImportKind, ModuleInfo,
 };
-pub use trap::Trap;
+pub use trap::{TRAP_PENDING, Trap};
 pub use types::{FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
+pub use vmoffsets::{Libcall, VMOffsets};
 pub use wasmparser;

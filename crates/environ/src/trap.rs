@@ -67,6 +67,43 @@ impl Trap {
     }
 }
 
+impl Trap {
+    /// Every trap, in code order.
+    const ALL: [Trap; 16] = [
+        Trap::Unreachable,
+        Trap::MemoryOutOfBounds,
+        Trap::TableOutOfBounds,
+        Trap::UndefinedElement,
+        Trap::UninitializedElement,
+        Trap::BadSignature,
+        Trap::IntegerOverflow,
+        Trap::IntegerDivisionByZero,
+        Trap::BadConversionToInteger,
+        Trap::StackOverflow,
+        Trap::NullReference,
+        Trap::NullFunctionReference,
+        Trap::OutOfFuel,
+        Trap::Interrupted,
+        Trap::AllocationFailed,
+        Trap::LimitExceeded,
+    ];
+
+    /// The trap's stable one-byte code (1 and up), as compiled code and
+    /// artifacts record it.
+    pub fn to_code(self) -> u8 {
+        Self::ALL.iter().position(|&t| t == self).map_or(0, |i| i as u8 + 1)
+    }
+
+    /// The trap with the given code.
+    pub fn from_code(code: u8) -> Option<Trap> {
+        Self::ALL.get(usize::from(code).checked_sub(1)?).copied()
+    }
+}
+
+/// The code compiled code traps with when a runtime function has already
+/// recorded why execution must stop (a trap or a host error).
+pub const TRAP_PENDING: u8 = 200;
+
 impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.message())
