@@ -28,10 +28,31 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-/// The module in `path`, decoded and validated for `engine`.
-pub fn load_module(engine: &Engine, path: &Path) -> Result<Module> {
+/// The module in `path`, decoded and validated for `engine`. With a
+/// compiling engine, `path` may also be an artifact from `wisp compile`,
+/// and with `cache` modules come from the compile cache.
+pub fn load_module(engine: &Engine, path: &Path, cache: bool) -> Result<Module> {
+    let context = || path.display().to_string();
+    if engine.compatibility_hash().is_some() {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if Module::is_artifact(&bytes) {
+            // SAFETY: the user named this artifact to run it; loading checks
+            // that it was made by this Wisp for this machine and settings.
+            return unsafe { Module::deserialize(engine, &bytes) }.with_context(context);
+        }
+        let binary = read_module(path)?;
+        if cache {
+            return crate::cache::load(engine, &binary).with_context(context);
+        }
+    }
     let binary = read_module(path)?;
-    Module::from_binary(engine, &binary).with_context(|| path.display().to_string())
+    Module::from_binary(engine, &binary).with_context(context)
+}
+
+/// Whether the file at `path` is a precompiled artifact.
+pub fn is_artifact(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| Module::is_artifact(&b))
 }
 
 /// Checks that the module in `path` is valid for `engine`.

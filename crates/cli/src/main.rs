@@ -1,11 +1,14 @@
 //! `wisp`, the command-line face of the Wisp WebAssembly runtime.
 
 mod args;
+mod cache;
+mod compile;
 mod errors;
 mod input;
 mod inspect;
 mod limits;
 mod options;
+mod progress;
 mod run;
 mod validate;
 mod wasi;
@@ -31,6 +34,8 @@ enum Command {
     Wast(wast::WastCommand),
     Validate(validate::ValidateCommand),
     Inspect(inspect::InspectCommand),
+    Compile(compile::CompileCommand),
+    Cache(cache::CacheCommand),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,8 @@ fn main() -> ExitCode {
         Command::Wast(wast) => wast.execute(&mut out),
         Command::Validate(validate) => validate.execute(&mut out),
         Command::Inspect(inspect) => inspect.execute(&mut out).map(|()| ExitCode::SUCCESS),
+        Command::Compile(compile) => compile.execute(&mut out),
+        Command::Cache(cache) => cache.execute(&mut out),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))
 }

@@ -23,7 +23,7 @@ pub struct FeatureOptions {
 }
 
 impl FeatureOptions {
-    fn apply(&self, config: &mut Config) {
+    pub fn apply(&self, config: &mut Config) {
         for setting in &self.proposals {
             (setting.switch)(config, setting.enable);
         }
@@ -43,9 +43,17 @@ pub struct EngineOptions {
     #[command(flatten)]
     features: FeatureOptions,
 
-    /// The execution tier. Example: `--tier interp`.
-    #[arg(long, value_enum, default_value_t = Tier::Interp, help_heading = "Engine options")]
+    /// The execution tier. `auto` compiles with Cranelift for `wisp run`
+    /// (cached, so only the first run pays for compiling) and interprets
+    /// for `wisp wast`. Example: `--tier interp`.
+    #[arg(long, value_enum, default_value_t = Tier::Auto, help_heading = "Engine options")]
     tier: Tier,
+
+    /// Memories of compiled code get no large address-space reservation;
+    /// compiled code checks every access instead (for hosts with little
+    /// address space). Example: `--no-memory-reservation`.
+    #[arg(long, help_heading = "Engine options")]
+    no_memory_reservation: bool,
 
     /// The most bytes of Wasm value stack (locals and operands of all
     /// active frames) a call may use before it traps with "call stack
@@ -66,14 +74,27 @@ impl EngineOptions {
         Ok(Engine::new(&self.config())?)
     }
 
+    /// Whether the tier was left to Wisp.
+    pub fn tier_is_auto(&self) -> bool {
+        self.tier == Tier::Auto
+    }
+
+    /// Picks the tier `auto` stands for.
+    pub fn resolve_auto(&mut self, compiled: bool) {
+        if self.tier == Tier::Auto {
+            self.tier = if compiled { Tier::Cranelift } else { Tier::Interp };
+        }
+    }
+
     /// The configuration these options describe.
     pub fn config(&self) -> Config {
         let mut config = Config::new();
         self.features.apply(&mut config);
         config.strategy(match self.tier {
-            Tier::Interp => Strategy::Interpreter,
+            Tier::Interp | Tier::Auto => Strategy::Interpreter,
             Tier::Cranelift => Strategy::Cranelift,
         });
+        config.memory_reservation(!self.no_memory_reservation);
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }
@@ -86,9 +107,11 @@ impl EngineOptions {
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 enum Tier {
+    /// Wisp picks: Cranelift for `run`, the interpreter for `wast`.
+    Auto,
     /// The interpreter: starts instantly.
     Interp,
-    /// The optimizing compiler (not part of this build yet).
+    /// The optimizing compiler built on Cranelift.
     Cranelift,
 }
 

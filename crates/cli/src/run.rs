@@ -51,6 +51,10 @@ pub struct RunCommand {
     #[arg(long, value_name = "NAME")]
     invoke: Option<String>,
 
+    /// Compiles without the compile cache (neither reads nor writes it).
+    #[arg(long, help_heading = "Engine options")]
+    no_cache: bool,
+
     /// FILE, the module (a `.wasm` binary or a `.wat` text file), then the
     /// program's arguments (it sees FILE as its first). With --invoke, the
     /// arguments are the function's instead, parsed by its parameter
@@ -103,10 +107,11 @@ impl RunCommand {
     /// Runs the program; the exit code is the guest's exit status.
     pub fn execute(mut self, out: &mut impl Write) -> Result<ExitCode> {
         self.split_command()?;
+        self.engine.resolve_auto(true);
         let mut config = self.engine.config();
         self.limits.configure(&mut config);
         let engine = Engine::new(&config)?;
-        let module = load_module(&engine, &self.file)?;
+        let module = load_module(&engine, &self.file, !self.no_cache)?;
         // Everything the command line can get wrong is checked before any
         // guest code (a start function) runs.
         let name = self.entry_point(&module)?;

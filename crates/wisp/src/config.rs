@@ -26,6 +26,7 @@ pub struct Config {
     pub(crate) max_call_depth: u32,
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
+    pub(crate) memory_reservation: bool,
 }
 
 impl Default for Config {
@@ -37,6 +38,7 @@ impl Default for Config {
             max_call_depth: 100_000,
             consume_fuel: false,
             epoch_interruption: false,
+            memory_reservation: true,
         }
     }
 }
@@ -148,6 +150,16 @@ impl Config {
     /// Default: off.
     pub fn epoch_interruption(&mut self, enable: bool) -> &mut Self {
         self.epoch_interruption = enable;
+        self
+    }
+
+    /// Whether each 32-bit linear memory reserves enough address space
+    /// (8 GiB) that compiled code needs no bounds checks: accesses beyond
+    /// the memory fault on inaccessible pages and become traps. Turn it off
+    /// on hosts with little address space; compiled code then checks every
+    /// access explicitly. Only the Cranelift tier is affected. Default: on.
+    pub fn memory_reservation(&mut self, enable: bool) -> &mut Self {
+        self.memory_reservation = enable;
         self
     }
 

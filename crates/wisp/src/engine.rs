@@ -20,6 +20,9 @@ pub struct Engine {
 #[derive(Debug)]
 struct EngineInner {
     config: Config,
+    /// The optimizing compiler, for engines of the Cranelift tier.
+    #[cfg(feature = "cranelift")]
+    compiler: Option<wisp_cranelift::Compiler>,
     types: Mutex<TypeRegistry>,
     epoch: AtomicU64,
 }
@@ -35,18 +38,58 @@ impl Engine {
     ///
     /// Fails if the configuration asks for a tier this build does not have.
     pub fn new(config: &Config) -> Result<Self> {
-        if config.strategy == Strategy::Cranelift {
-            return Err(Error::unsupported(
-                "the Cranelift tier is not available in this build of Wisp; use the interpreter",
-            ));
-        }
         Ok(Self {
             inner: Arc::new(EngineInner {
                 config: config.clone(),
+                #[cfg(feature = "cranelift")]
+                compiler: new_compiler(config)?,
                 types: Mutex::default(),
                 epoch: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// The settings of the compiled tier, if this engine compiles.
+    pub(crate) fn compiler_settings(&self) -> Option<&wisp_cranelift::Settings> {
+        self.compiler().map(|c| c.settings())
+    }
+
+    /// The compiler, if this engine compiles.
+    pub(crate) fn compiler(&self) -> Option<&wisp_cranelift::Compiler> {
+        self.inner.compiler.as_ref()
+    }
+
+    /// The compiler and the artifact header of this engine's code.
+    pub(crate) fn artifact_header(
+        &self,
+    ) -> Result<(&wisp_cranelift::Compiler, crate::artifact::Header)> {
+        let compiler = self
+            .compiler()
+            .ok_or_else(|| Error::unsupported("artifacts need an engine of the Cranelift tier"))?;
+        let fingerprint = format!("{}|{:?}", compiler.fingerprint(), self.config().features);
+        Ok((compiler, crate::artifact::Header::current(compiler.triple(), &fingerprint)))
+    }
+
+    /// A hash of everything that makes compiled code of this engine
+    /// differ: Wisp's version, the target and CPU features, and the
+    /// code-affecting settings. Caches of compiled modules key on it
+    /// (together with the module's bytes). `None` for the interpreter.
+    pub fn compatibility_hash(&self) -> Option<u64> {
+        let (_, h) = self.artifact_header().ok()?;
+        let key = format!("{}|{}|{:x}", h.wisp_version, h.triple, h.config_hash);
+        Some(crate::artifact::fnv1a(key.as_bytes()))
+    }
+
+    /// Where compiled code reads the current epoch.
+    pub(crate) fn epoch_ptr(&self) -> *const u64 {
+        self.inner.epoch.as_ptr().cast_const()
+    }
+
+    /// Whether memories of type `ty` get a whole reservation, so compiled
+    /// code accesses them without bounds checks.
+    pub(crate) fn reserves_memory(&self, ty: &wisp_environ::MemoryType) -> bool {
+        self.compiler_settings()
+            .is_some_and(|s| wisp_environ::vmoffsets::is_static_memory(ty, s.memory_reservation))
     }
 
     /// The configuration this engine was built with.
@@ -84,6 +127,20 @@ impl Engine {
         reg.ids.insert(ty.clone(), id);
         id
     }
+}
+
+#[cfg(feature = "cranelift")]
+fn new_compiler(config: &Config) -> Result<Option<wisp_cranelift::Compiler>> {
+    if config.strategy != Strategy::Cranelift {
+        return Ok(None);
+    }
+    let settings = wisp_cranelift::Settings {
+        memory_reservation: config.memory_reservation,
+        consume_fuel: config.consume_fuel,
+        epoch_interruption: config.epoch_interruption,
+        ..wisp_cranelift::Settings::default()
+    };
+    wisp_cranelift::Compiler::host(settings).map(Some).map_err(|e| Error::unsupported(e.0))
 }
 
 impl Default for Engine {

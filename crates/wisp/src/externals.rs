@@ -113,9 +113,11 @@ impl Memory {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
         inner.check_counts(0, 1, 0)?;
-        let mem = LinearMemory::new(ty, inner.limits.memory_bytes).ok_or_else(|| {
-            Error::resource("cannot allocate linear memory of the requested size")
-        })?;
+        let mem =
+            LinearMemory::new(ty, inner.limits.memory_bytes, inner.engine.reserves_memory(&ty))
+                .ok_or_else(|| {
+                    Error::resource("cannot allocate linear memory of the requested size")
+                })?;
         inner.memories.push(mem);
         Ok(Memory { store_id: inner.id, index: inner.memories.len() as u32 - 1 })
     }
@@ -314,7 +316,7 @@ impl Global {
             )));
         }
         let value = cells_to_u128(inner, val)?;
-        inner.globals.push(GlobalEntity { ty, value });
+        inner.globals.push(Box::new(GlobalEntity { ty, value }));
         Ok(Global { store_id: inner.id, index: inner.globals.len() as u32 - 1 })
     }
 

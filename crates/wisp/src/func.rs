@@ -105,7 +105,7 @@ impl Func {
             at += want.cells() as usize;
         }
         let result_types: Vec<ValType> = ty.results().to_vec();
-        crate::interp::invoke(store, self.index, &mut cells)?;
+        crate::invoke(store, self.index, &mut cells)?;
         let mut at = 0;
         for (slot, ty) in results.iter_mut().zip(result_types) {
             *slot = Val::from_cells(ty, store.inner.id, &cells[at..]);
@@ -201,12 +201,12 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         let n = Params::COUNT.max(Results::COUNT);
         if n <= cells.len() {
             params.write(&store.inner, &mut cells)?;
-            crate::interp::invoke(store, self.func.index, &mut cells[..n])?;
+            crate::invoke(store, self.func.index, &mut cells[..n])?;
             Ok(Results::read(store.inner.id, &cells))
         } else {
             let mut cells = vec![0u64; n];
             params.write(&store.inner, &mut cells)?;
-            crate::interp::invoke(store, self.func.index, &mut cells)?;
+            crate::invoke(store, self.func.index, &mut cells)?;
             Ok(Results::read(store.inner.id, &cells))
         }
     }

@@ -270,7 +270,7 @@ pub(crate) fn instantiate<T>(
     for (i, init) in info.global_inits.iter().enumerate() {
         let ty = info.globals[info.num_imported_globals as usize + i];
         let value = eval_const(inner, &globals, &funcs, init);
-        inner.globals.push(GlobalEntity { ty, value });
+        inner.globals.push(Box::new(GlobalEntity { ty, value }));
         globals.push(inner.globals.len() as u32 - 1);
     }
     for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
@@ -285,9 +285,11 @@ pub(crate) fn instantiate<T>(
         tables.push(inner.tables.len() as u32 - 1);
     }
     for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = LinearMemory::new(*ty, inner.limits.memory_bytes).ok_or_else(|| {
-            Error::resource("cannot allocate linear memory of the requested size")
-        })?;
+        let mem =
+            LinearMemory::new(*ty, inner.limits.memory_bytes, inner.engine.reserves_memory(ty))
+                .ok_or_else(|| {
+                    Error::resource("cannot allocate linear memory of the requested size")
+                })?;
         inner.memories.push(mem);
         memories.push(inner.memories.len() as u32 - 1);
     }
@@ -306,12 +308,16 @@ pub(crate) fn instantiate<T>(
         globals: globals.into(),
         elems,
         dropped_datas: vec![false; info.datas.len()].into(),
+        compiled: None,
     });
+    if let Some(code) = module.loaded_code() {
+        crate::vm::compiled::instantiate(inner, instance_index, code.clone());
+    }
     let instance = Instance { store_id: inner.id, index: instance_index };
     initialize_segments(inner, instance_index)?;
     if let Some(start) = info.start {
         let func = inner.instances[instance_index as usize].funcs[start as usize];
-        crate::interp::invoke(store, func, &mut [])?;
+        crate::invoke(store, func, &mut [])?;
     }
     Ok(instance)
 }

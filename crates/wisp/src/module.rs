@@ -29,6 +29,8 @@ pub(crate) struct ModuleInner {
     type_ids: Box<[u32]>,
     /// Translated code of each defined function, filled in on first call.
     code: Box<[OnceLock<Arc<CompiledFunc>>]>,
+    /// Machine code, for modules of compiled engines.
+    loaded: Option<Arc<crate::vm::code::LoadedCode>>,
 }
 
 impl std::fmt::Debug for Module {
@@ -86,8 +88,85 @@ impl Module {
     /// one pass.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let info = ModuleInfo::parse(bytes, engine.config().features)?;
+        let object = match engine.compiler() {
+            Some(compiler) => {
+                Some(compiler.compile(&info, bytes).map_err(|e| Error::unsupported(e.0))?)
+            }
+            None => None,
+        };
+        Self::assemble(engine, info, bytes, object)
+    }
+
+    /// Compiles `bytes` (binary or text) ahead of time into an artifact
+    /// that [`Module::deserialize`] loads without compiling. Needs an
+    /// engine of the Cranelift tier.
+    pub fn precompile(engine: &Engine, bytes: &[u8]) -> Result<Vec<u8>> {
+        let binary;
+        let bytes = if bytes.starts_with(b"\0asm") {
+            bytes
+        } else {
+            binary =
+                wat::parse_bytes(bytes).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
+            &binary[..]
+        };
+        let (compiler, header) = engine.artifact_header()?;
+        let info = ModuleInfo::parse(bytes, engine.config().features)?;
+        let object = compiler.compile(&info, bytes).map_err(|e| Error::unsupported(e.0))?;
+        crate::artifact::write(&header, bytes, &object)
+    }
+
+    /// This module as an artifact (see [`Module::precompile`]).
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        let (_, header) = self.inner.engine.artifact_header()?;
+        let code = self.inner.loaded.as_ref().ok_or_else(|| {
+            Error::unsupported("only modules of the Cranelift tier can be serialized")
+        })?;
+        crate::artifact::write(&header, &self.inner.bytes, code.object())
+    }
+
+    /// Whether `bytes` look like an artifact rather than a Wasm module.
+    pub fn is_artifact(bytes: &[u8]) -> bool {
+        crate::artifact::is_artifact(bytes)
+    }
+
+    /// Loads an artifact written by [`Module::precompile`] or
+    /// [`Module::serialize`]. Fails with a clear error if it was made by
+    /// another Wisp version, for another target, or with different
+    /// code-affecting settings, or if it is damaged.
+    ///
+    /// # Safety
+    /// The artifact's machine code runs as is: only load artifacts from a
+    /// trusted source (such as your own cache). The checks above catch
+    /// mistakes and corruption, not a deliberately forged file.
+    pub unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let (_, header) = engine.artifact_header()?;
+        let loaded = crate::artifact::read(bytes, &header)?;
+        let info = ModuleInfo::parse(&loaded.wasm, engine.config().features)?;
+        if loaded.code.funcs.len() != info.num_defined_funcs() as usize
+            || loaded.code.entry_trampolines.len() != info.types.len()
+            || loaded.code.host_adapters.len() != info.types.len()
+        {
+            return Err(Error::unsupported(
+                "not a valid Wisp artifact: code does not match module",
+            ));
+        }
+        Self::assemble(engine, info, &loaded.wasm, Some(loaded.code))
+    }
+
+    fn assemble(
+        engine: &Engine,
+        info: ModuleInfo,
+        bytes: &[u8],
+        object: Option<wisp_environ::CompiledObject>,
+    ) -> Result<Module> {
         let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
         let code = (0..info.num_defined_funcs()).map(|_| OnceLock::new()).collect();
+        let loaded = match object {
+            Some(object) => {
+                Some(crate::vm::code::LoadedCode::load(object, &info).map_err(Error::resource)?)
+            }
+            None => None,
+        };
         Ok(Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
@@ -95,6 +174,7 @@ impl Module {
                 bytes: bytes.into(),
                 type_ids,
                 code,
+                loaded,
             }),
         })
     }
@@ -190,6 +270,11 @@ impl Module {
             out.push_str(&format!("{i:4}: {instr:?}\n"));
         }
         Ok(out)
+    }
+
+    /// The module's machine code, for modules of compiled engines.
+    pub(crate) fn loaded_code(&self) -> Option<&Arc<crate::vm::code::LoadedCode>> {
+        self.inner.loaded.as_ref()
     }
 
     pub(crate) fn info(&self) -> &ModuleInfo {

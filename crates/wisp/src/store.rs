@@ -34,7 +34,8 @@ pub struct StoreInner {
     pub(crate) funcs: Vec<FuncEntity>,
     pub(crate) memories: Vec<LinearMemory>,
     pub(crate) tables: Vec<TableData>,
-    pub(crate) globals: Vec<GlobalEntity>,
+    /// Boxed: compiled code holds pointers to the values.
+    pub(crate) globals: Vec<Box<GlobalEntity>>,
     pub(crate) instances: Vec<InstanceEntity>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
     /// The value stack, lent to the executor while Wasm runs.
@@ -52,6 +53,8 @@ pub struct StoreInner {
     pub(crate) fuel: u64,
     /// The epoch at which guests are interrupted, when enabled.
     pub(crate) epoch_deadline: u64,
+    /// State of the compiled tier (for stores of compiled engines).
+    pub(crate) vm: Option<Box<crate::vm::compiled::VMStore>>,
 }
 
 /// Bounds on what a store may hold, so a guest cannot make its host
@@ -131,6 +134,8 @@ pub(crate) struct InstanceEntity {
     pub(crate) elems: Box<[Box<[u64]>]>,
     /// Data segments dropped by `data.drop` (or applied at instantiation).
     pub(crate) dropped_datas: Box<[bool]>,
+    /// The VM context, for instances of compiled engines.
+    pub(crate) compiled: Option<crate::vm::compiled::CompiledInstance>,
 }
 
 impl std::fmt::Debug for StoreInner {
@@ -212,6 +217,9 @@ impl<T> Store<T> {
                 limits: StoreLimits::default(),
                 fuel: 0,
                 epoch_deadline: 0,
+                vm: engine
+                    .compiler_settings()
+                    .map(|_| crate::vm::compiled::VMStore::new(engine.epoch_ptr())),
             },
             host: Vec::new(),
             data,
@@ -284,6 +292,7 @@ impl<T> Store<T> {
             type_id,
             ty: Arc::new(ty),
         });
+        self.inner.sync_func_refs();
         Func::from_raw(self.inner.id, self.inner.funcs.len() as u32 - 1)
     }
 }

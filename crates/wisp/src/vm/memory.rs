@@ -8,6 +8,9 @@
 use std::ptr::NonNull;
 
 use wisp_environ::MemoryType;
+use wisp_environ::vmoffsets::STATIC_RESERVATION;
+
+use super::vmcontext::VMMemoryDef;
 
 /// The cap on any memory's size: 4 GiB, the whole 32-bit address space.
 const MAX_RESERVATION: u64 = 1 << 32;
@@ -26,6 +29,8 @@ pub(crate) struct LinearMemory {
     len: usize,
     /// Maximum size in pages, after applying store limits.
     max_pages: u64,
+    /// Base and length as compiled code reads them; kept up to date.
+    def: Box<VMMemoryDef>,
 }
 
 /// Reserves `bytes` of inaccessible address space.
@@ -75,8 +80,10 @@ fn page_size() -> usize {
 
 impl LinearMemory {
     /// Creates a memory of the type's minimum size. `limit_bytes` is the
-    /// store's cap on this memory's size.
-    pub(crate) fn new(ty: MemoryType, limit_bytes: u64) -> Option<Self> {
+    /// store's cap on this memory's size. With `whole`, the reservation
+    /// covers everything compiled code can address without bounds checks
+    /// ([`STATIC_RESERVATION`]), so the memory never moves.
+    pub(crate) fn new(ty: MemoryType, limit_bytes: u64, whole: bool) -> Option<Self> {
         let page = 1u64 << ty.page_size_log2;
         let declared_max = ty.maximum.unwrap_or(u64::MAX).min(ty.absolute_max_pages());
         let max_pages = declared_max.min(limit_bytes.min(MAX_RESERVATION) / page);
@@ -84,10 +91,14 @@ impl LinearMemory {
             return None;
         }
         let min_bytes = ty.minimum * page;
-        let reserved =
-            round_to_os_pages((min_bytes * 2).max(MIN_RESERVATION).min(max_pages * page))?;
+        let reserved = if whole {
+            round_to_os_pages(STATIC_RESERVATION)?
+        } else {
+            round_to_os_pages((min_bytes * 2).max(MIN_RESERVATION).min(max_pages * page))?
+        };
         let base = reserve(reserved)?;
-        let mut memory = Self { ty, base, reserved, len: 0, max_pages };
+        let def = Box::new(VMMemoryDef { base: base.as_ptr(), length: 0 });
+        let mut memory = Self { ty, base, reserved, len: 0, max_pages, def };
         memory.set_len((ty.minimum * page) as usize).then_some(memory)
     }
 
@@ -115,6 +126,8 @@ impl LinearMemory {
             }
         }
         self.len = new_len;
+        self.def.base = self.base.as_ptr();
+        self.def.length = new_len as u64;
         true
     }
 
@@ -124,15 +137,25 @@ impl LinearMemory {
         let wanted = (needed as u64).max(self.reserved as u64 * 2).min(cap);
         let Some(bytes) = round_to_os_pages(wanted) else { return false };
         let Some(base) = reserve(bytes) else { return false };
-        let fresh = Self { base, reserved: bytes, len: 0, ty: self.ty, max_pages: self.max_pages };
-        let old = std::mem::replace(self, fresh);
+        let def = Box::new(VMMemoryDef { base: base.as_ptr(), length: 0 });
+        let fresh =
+            Self { base, reserved: bytes, len: 0, ty: self.ty, max_pages: self.max_pages, def };
+        let mut old = std::mem::replace(self, fresh);
+        // The descriptor's address is what compiled code holds: keep it.
+        std::mem::swap(&mut self.def, &mut old.def);
         if !self.set_len(old.len) {
             // Keep the old memory; the fresh reservation is released.
+            std::mem::swap(&mut self.def, &mut old.def);
             *self = old;
             return false;
         }
         self.data_mut().copy_from_slice(old.data());
         true
+    }
+
+    /// The descriptor compiled code reads (stable for the memory's life).
+    pub(crate) fn vm_def(&self) -> *const VMMemoryDef {
+        &raw const *self.def
     }
 
     pub(crate) fn ty(&self) -> MemoryType {

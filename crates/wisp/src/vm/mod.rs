@@ -1,5 +1,9 @@
 //! Runtime data structures. All of Wisp's `unsafe` code lives under here.
 
+pub(crate) mod code;
+pub(crate) mod compiled;
 pub(crate) mod host_stack;
 pub(crate) mod memory;
 pub(crate) mod table;
+pub(crate) mod traps;
+pub(crate) mod vmcontext;

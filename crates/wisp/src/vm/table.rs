@@ -2,6 +2,8 @@
 
 use wisp_environ::TableType;
 
+use super::vmcontext::VMTableDef;
+
 /// Upper bound on table size, so a guest cannot make the host allocate
 /// without limit.
 const MAX_TABLE_ELEMENTS: u64 = 10_000_000;
@@ -12,6 +14,8 @@ pub(crate) struct TableData {
     pub(crate) ty: TableType,
     pub(crate) elems: Vec<u64>,
     max: u64,
+    /// Base and length as compiled code reads them; kept up to date.
+    def: Box<VMTableDef>,
 }
 
 impl TableData {
@@ -23,7 +27,13 @@ impl TableData {
         let mut elems = Vec::new();
         elems.try_reserve_exact(ty.minimum as usize).ok()?;
         elems.resize(ty.minimum as usize, init);
-        Some(Self { ty, elems, max })
+        let def = Box::new(VMTableDef { base: elems.as_mut_ptr(), length: ty.minimum });
+        Some(Self { ty, elems, max, def })
+    }
+
+    /// The descriptor compiled code reads (stable for the table's life).
+    pub(crate) fn vm_def(&self) -> *const VMTableDef {
+        &raw const *self.def
     }
 
     pub(crate) fn size(&self) -> u64 {
@@ -37,6 +47,8 @@ impl TableData {
         let new = old.checked_add(delta).filter(|&n| n <= self.max.min(limit))?;
         self.elems.try_reserve_exact(delta as usize).ok()?;
         self.elems.resize(new as usize, init);
+        self.def.base = self.elems.as_mut_ptr();
+        self.def.length = new;
         Some(old)
     }
 }

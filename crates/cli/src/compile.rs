@@ -1,0 +1,58 @@
+//! `wisp compile`: ahead-of-time compilation to an artifact.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use wisp::{Config, Engine, Module};
+
+use crate::input::read_module;
+use crate::options::FeatureOptions;
+
+/// Compiles a module ahead of time with Cranelift.
+///
+/// Writes an artifact (a relocatable object file with Wisp's metadata)
+/// that `wisp run` runs without compiling. It only runs on the same Wisp
+/// version, target and settings; anything else is refused with a clear
+/// error.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  wisp compile app.wasm -o app.cwisp\n  wisp run app.cwisp")]
+pub struct CompileCommand {
+    #[command(flatten)]
+    features: FeatureOptions,
+
+    /// Compiles for memories without large reservations (explicit bounds
+    /// checks); the artifact then needs `wisp run --no-memory-reservation`.
+    #[arg(long)]
+    no_memory_reservation: bool,
+
+    /// Where to write the artifact (default: FILE with the extension
+    /// `.cwisp`). Example: `-o app.cwisp`.
+    #[arg(short, long, value_name = "OUT")]
+    output: Option<PathBuf>,
+
+    /// The module, a `.wasm` binary or a `.wat` text file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+impl CompileCommand {
+    /// Compiles and writes the artifact.
+    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
+        let mut config = Config::new();
+        self.features.apply(&mut config);
+        config.strategy(wisp::Strategy::Cranelift);
+        config.memory_reservation(!self.no_memory_reservation);
+        let engine = Engine::new(&config)?;
+        let wasm = read_module(&self.file)?;
+        let artifact = crate::progress::while_compiling(|| Module::precompile(&engine, &wasm))
+            .with_context(|| self.file.display().to_string())?;
+        let output = self.output.unwrap_or_else(|| self.file.with_extension("cwisp"));
+        std::fs::write(&output, &artifact)
+            .with_context(|| format!("cannot write {}", output.display()))?;
+        writeln!(out, "wrote {} ({} bytes)", output.display(), artifact.len())?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
