@@ -77,7 +77,7 @@ fn compile(engine: &Engine, wasm: &[u8]) -> Result<Module> {
 }
 
 fn precompile(engine: &Engine, wasm: &[u8]) -> Result<Vec<u8>> {
-    crate::progress::while_compiling(|| Module::precompile(engine, wasm))
+    Ok(crate::progress::while_compiling(|| Module::precompile(engine, wasm))?)
 }
 
 /// Writes `bytes` to `path` atomically.

@@ -47,12 +47,13 @@ pub fn load_module(engine: &Engine, path: &Path, cache: bool) -> Result<Module> 
         }
     }
     let binary = read_module(path)?;
+    if Module::is_artifact(&binary) {
+        anyhow::bail!(
+            "{} is a precompiled artifact: run it with `--tier cranelift` (or the default tier)",
+            path.display()
+        );
+    }
     Module::from_binary(engine, &binary).with_context(context)
-}
-
-/// Whether the file at `path` is a precompiled artifact.
-pub fn is_artifact(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|b| Module::is_artifact(&b))
 }
 
 /// Checks that the module in `path` is valid for `engine`.

@@ -62,7 +62,8 @@ pub struct EngineOptions {
     max_wasm_stack: Option<usize>,
 
     /// The deepest nesting of Wasm calls before a trap with "call stack
-    /// exhausted". Example: `--max-call-depth 1000`.
+    /// exhausted", in the interpreter (compiled code is bounded by
+    /// --max-wasm-stack). Example: `--max-call-depth 1000`.
     #[arg(long, value_name = "N", help_heading = "Engine options")]
     max_call_depth: Option<u32>,
 }
@@ -72,11 +73,6 @@ impl EngineOptions {
     /// the requested tier.
     pub fn engine(&self) -> Result<Engine> {
         Ok(Engine::new(&self.config())?)
-    }
-
-    /// Whether the tier was left to Wisp.
-    pub fn tier_is_auto(&self) -> bool {
-        self.tier == Tier::Auto
     }
 
     /// Picks the tier `auto` stands for.

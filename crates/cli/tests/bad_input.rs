@@ -180,21 +180,40 @@ fn stack_limits_are_configurable() {
         r#"(module (func $down (export "down") (param i32)
              (if (local.get 0) (then (call $down (i32.sub (local.get 0) (i32.const 1)))))))"#,
     );
-    let run =
-        |limit: &str, value: &str| wisp(["run", limit, value, "--invoke", "down", &file, "5000"]);
-    run("--max-call-depth", "10000").assert_success("");
-    run("--max-call-depth", "100").assert_trap("call stack exhausted", "down");
-    run("--max-wasm-stack", "1048576").assert_success("");
-    run("--max-wasm-stack", "1024").assert_trap("call stack exhausted", "down");
+    for tier in ["interp", "cranelift"] {
+        let run = |limit: &str, value: &str| {
+            wisp(["run", "--tier", tier, limit, value, "--invoke", "down", &file, "5000"])
+        };
+        if tier == "interp" {
+            // The compiled tier bounds the stack by bytes only.
+            run("--max-call-depth", "10000").assert_success("");
+            run("--max-call-depth", "100").assert_trap("call stack exhausted", "down");
+        }
+        run("--max-wasm-stack", "1048576").assert_success("");
+        run("--max-wasm-stack", "1024").assert_trap("call stack exhausted", "down");
+    }
 }
 
 #[test]
-fn cranelift_tier_is_not_available() {
-    for command in ["run", "wast"] {
-        let run = wisp([command, "--tier", "cranelift", "examples/fib.wat"]);
-        run.assert_error(1, &["tier is not available in this build"]);
-        assert!(run.stderr.to_lowercase().contains("cranelift"), "{}", run.stderr);
-    }
+fn damaged_or_mismatched_artifacts_are_refused() {
+    let dir = TempDir::new();
+    let artifact = format!("{}/fib.cwisp", dir.path());
+    wisp(["compile", "examples/fib.wat", "-o", &artifact]).assert_success_contains("wrote");
+    let bytes = std::fs::read(&artifact).unwrap();
+    // Settings that change the code: refused with a clear error.
+    let run = wisp(["run", "--no-memory-reservation", &artifact, "--invoke", "fib", "10"]);
+    run.assert_error(1, &["different code-affecting settings", "recompile"]);
+    // A damaged payload: refused, never run.
+    let mut damaged = bytes.clone();
+    // A byte of the embedded module, which the checksum covers.
+    let magic = damaged.windows(8).position(|w| w == b"WISPAOT\0").unwrap();
+    let at = magic + damaged[magic..].windows(4).position(|w| w == b"\0asm").unwrap() + 10;
+    damaged[at] ^= 0xff;
+    let file = dir.file("damaged.cwisp", damaged);
+    wisp(["run", &file, "--invoke", "fib", "10"]).assert_error(1, &["not a valid Wisp artifact"]);
+    // Artifacts need the compiled tier.
+    let run = wisp(["run", "--tier", "interp", &artifact, "--invoke", "fib", "10"]);
+    run.assert_error(1, &["precompiled artifact", "--tier cranelift"]);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Every program of the shared benchmark corpus runs under
-//! `wisp run --dir .` from its own directory and prints exactly its
-//! expected output.
+//! `wisp run --dir .` from its own directory, in both tiers, and prints
+//! exactly its expected output.
 //!
 //! The corpus lives outside the repository: `$WISP_SHARED/bench`, or
 //! `../shared/bench` beside the workspace. Without it the test is skipped,
@@ -48,9 +48,13 @@ fn same_output(got: &str, want: &str) -> bool {
     got.lines().eq(want.lines())
 }
 
-fn check(program: &Path) -> Result<(), String> {
+/// The tiers every program runs in.
+const TIERS: [&str; 2] = ["interp", "cranelift"];
+
+fn check(program: &Path, tier: &str) -> Result<(), String> {
     let output = Command::new(env!("CARGO_BIN_EXE_wisp"))
-        .args(["run", "--dir", "."])
+        .args(["run", "--tier", tier, "--dir", "."])
+        .env("WISP_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("wisp-cache"))
         .arg(program.file_name().unwrap())
         .current_dir(program.parent().unwrap())
         .stdin(Stdio::null())
@@ -80,16 +84,19 @@ fn every_benchmark_program_prints_its_expected_output() {
         eprintln!("skipping: benchmark corpus not found (set WISP_SHARED)");
         return;
     };
-    let queue = Mutex::new(programs(&bench));
+    let runs: Vec<(PathBuf, &str)> =
+        programs(&bench).into_iter().flat_map(|p| TIERS.map(|t| (p.clone(), t))).collect();
+    let queue = Mutex::new(runs);
     let total = queue.lock().unwrap().len();
     assert!(total > 0, "no programs found in {}", bench.display());
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {
-                while let Some(program) = queue.lock().unwrap().pop() {
-                    if let Err(why) = check(&program) {
-                        failures.lock().unwrap().push(format!("{}: {why}", program.display()));
+                while let Some((program, tier)) = queue.lock().unwrap().pop() {
+                    if let Err(why) = check(&program, tier) {
+                        let name = program.display();
+                        failures.lock().unwrap().push(format!("{name} ({tier}): {why}"));
                     }
                 }
             });
@@ -98,9 +105,9 @@ fn every_benchmark_program_prints_its_expected_output() {
     let failures = failures.into_inner().unwrap();
     assert!(
         failures.is_empty(),
-        "{} of {total} programs failed:\n{}",
+        "{} of {total} runs failed:\n{}",
         failures.len(),
         failures.join("\n")
     );
-    eprintln!("{total} benchmark programs printed their expected output");
+    eprintln!("{total} runs (programs x tiers) printed their expected output");
 }

@@ -227,3 +227,69 @@ fn everything_after_the_module_goes_to_the_guest() {
     assert_eq!(wisp(["run", &file, "--", "--invoke"]).code, 2);
     assert_eq!(wisp(["run", &file]).code, 1);
 }
+
+#[test]
+fn both_tiers_give_the_same_results() {
+    for tier in ["interp", "cranelift"] {
+        let run = wisp(["run", "--tier", tier, "examples/fib.wat", "--invoke", "fib", "20"]);
+        run.assert_success("6765\n");
+    }
+    let run = wisp(
+        ["run", "--tier", "cranelift", "--no-memory-reservation", "--no-cache"]
+            .into_iter()
+            .chain(["examples/fib.wat", "--invoke", "fib", "20"]),
+    );
+    run.assert_success("6765\n");
+}
+
+#[test]
+fn compiled_traps_report_the_wasm_backtrace() {
+    let dir = TempDir::new();
+    let file = dir.file(
+        "trap.wat",
+        r#"(module (func $inner (export "inner") unreachable)
+                   (func $outer (export "outer") call $inner))"#,
+    );
+    let run = wisp(["run", "--tier", "cranelift", &file, "--invoke", "outer"]);
+    run.assert_trap("unreachable", "inner");
+    assert!(run.stderr.contains("outer"), "{}", run.stderr);
+}
+
+#[test]
+fn compile_then_run_the_artifact() {
+    let dir = TempDir::new();
+    let artifact = format!("{}/fib.cwisp", dir.path());
+    wisp(["compile", "examples/fib.wat", "-o", &artifact]).assert_success_contains("wrote");
+    // The artifact runs without compiling, in the compiled tier.
+    wisp(["run", &artifact, "--invoke", "fib", "20"]).assert_success("6765\n");
+}
+
+#[test]
+fn the_cache_is_filled_listed_and_cleaned() {
+    let dir = TempDir::new();
+    let cache = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_wisp"))
+            .args(args)
+            .current_dir(workspace_root())
+            .env("WISP_CACHE_DIR", dir.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(cache(&["cache", "dir"]).trim(), dir.path());
+    assert!(cache(&["cache", "stats"]).contains("entries:   0"));
+    assert_eq!(cache(&["run", "examples/fib.wat", "--invoke", "fib", "10"]), "55\n");
+    assert!(cache(&["cache", "stats"]).contains("entries:   1"));
+    // A second run uses the entry; a damaged entry is replaced.
+    assert_eq!(cache(&["run", "examples/fib.wat", "--invoke", "fib", "10"]), "55\n");
+    let entry = std::fs::read_dir(dir.path()).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&entry, b"not an artifact").unwrap();
+    assert_eq!(cache(&["run", "examples/fib.wat", "--invoke", "fib", "10"]), "55\n");
+    assert!(std::fs::read(&entry).unwrap().len() > 100, "the damaged entry was replaced");
+    assert!(cache(&["cache", "clean"]).contains("removed 1"));
+    assert!(cache(&["cache", "stats"]).contains("entries:   0"));
+    // --no-cache leaves the cache alone.
+    assert_eq!(cache(&["run", "--no-cache", "examples/fib.wat", "--invoke", "fib", "10"]), "55\n");
+    assert!(cache(&["cache", "stats"]).contains("entries:   0"));
+}

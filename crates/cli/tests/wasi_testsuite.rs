@@ -1,6 +1,7 @@
 //! Runs the upstream wasi-testsuite programs (wasm32-wasip1) through
-//! `wisp run`, each as its JSON specification says: arguments,
-//! environment, `root` preopened as `/`, expected exit code and output.
+//! `wisp run`, in both tiers, each as its JSON specification says:
+//! arguments, environment, `root` preopened as `/`, expected exit code and
+//! output.
 //!
 //! The suite lives outside the repository: `$WISP_SHARED/wasi-testsuite`,
 //! or `../shared/wasi-testsuite` beside the workspace. Without it the test
@@ -50,14 +51,15 @@ fn scratch_dir(name: &str) -> PathBuf {
 }
 
 /// Runs one test; `Err` says what did not match.
-fn run(wasm: &Path) -> Result<(), String> {
+fn run(wasm: &Path, tier: &str) -> Result<(), String> {
     let spec: Value = match std::fs::read_to_string(wasm.with_extension("json")) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| format!("bad spec: {e}"))?,
         Err(_) => Value::Object(Default::default()),
     };
     let name = wasm.file_name().unwrap().to_string_lossy().into_owned();
     let mut command = Command::new(env!("CARGO_BIN_EXE_wisp"));
-    command.arg("run").current_dir(wasm.parent().unwrap()).stdin(Stdio::null());
+    command.args(["run", "--tier", tier]).current_dir(wasm.parent().unwrap()).stdin(Stdio::null());
+    command.env("WISP_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("wisp-cache"));
     for (k, v) in spec["env"].as_object().into_iter().flatten() {
         command.arg("--env").arg(format!("{k}={}", v.as_str().unwrap_or_default()));
     }
@@ -119,11 +121,12 @@ fn wasi_testsuite_wasm32_wasip1() {
     }
     tests.sort();
     let (mut passed, mut unexpected) = (0, Vec::new());
-    for (name, path) in &tests {
+    for ((name, path), tier) in tests.iter().flat_map(|t| ["interp", "cranelift"].map(|x| (t, x))) {
+        let name = &format!("{tier}/{name}");
         let (tx, rx) = mpsc::channel();
         let path = path.clone();
-        std::thread::spawn(move || tx.send(run(&path)));
-        let result = rx.recv_timeout(Duration::from_secs(30)).unwrap_or(Err("timed out".into()));
+        std::thread::spawn(move || tx.send(run(&path, tier)));
+        let result = rx.recv_timeout(Duration::from_secs(120)).unwrap_or(Err("timed out".into()));
         let expected = EXPECTED_FAILURES.iter().any(|(n, _)| n == name);
         match result {
             Ok(()) => {
@@ -140,6 +143,6 @@ fn wasi_testsuite_wasm32_wasip1() {
             }
         }
     }
-    eprintln!("wasi-testsuite: {passed}/{} passed", tests.len());
+    eprintln!("wasi-testsuite: {passed}/{} runs (tests x tiers) passed", 2 * tests.len());
     assert!(unexpected.is_empty(), "unexpected failures: {unexpected:?}");
 }

@@ -526,7 +526,7 @@ impl<'b, 'f> Translation<'b, 'f> {
     fn table_elem_addr(&mut self, table: u32, index: Value, oob: Trap) -> Value {
         let def = self.vmctx_load(self.offsets.table(table));
         let len = self.b.ins().load(I64, trusted(), def, vmoffsets::table::LENGTH);
-        let index = self.to_i64(index);
+        let index = self.widen(index);
         let out = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, index, len);
         self.b.ins().trapnz(out, trap_code(oob));
         let base = self.b.ins().load(I64, trusted(), def, vmoffsets::table::BASE);
@@ -534,7 +534,7 @@ impl<'b, 'f> Translation<'b, 'f> {
         self.b.ins().iadd(base, scaled)
     }
 
-    fn to_i64(&mut self, v: Value) -> Value {
+    fn widen(&mut self, v: Value) -> Value {
         if self.b.func.dfg.value_type(v) == I64 { v } else { self.b.ins().uextend(I64, v) }
     }
 
@@ -574,7 +574,7 @@ impl<'b, 'f> Translation<'b, 'f> {
         let memory = memory_index(memarg);
         let ty = self.info.memories[memory as usize];
         let def = self.vmctx_load(self.offsets.memory(memory));
-        let index = self.to_i64(index);
+        let index = self.widen(index);
         let static_mem = is_static_memory(&ty, self.settings.memory_reservation);
         if !static_mem {
             let len = self.b.ins().load(I64, trusted(), def, vmoffsets::memory::LENGTH);
@@ -938,7 +938,7 @@ impl<'b, 'f> Translation<'b, 'f> {
             }
             O::MemoryGrow { mem } => {
                 let delta = self.pop();
-                let delta = self.to_i64(delta);
+                let delta = self.widen(delta);
                 let m = self.b.ins().iconst(I32, i64::from(mem));
                 let old = self.libcall(Libcall::MemoryGrow, &[m, delta], true).expect("result");
                 self.trap_if_pending_result(old);
@@ -951,7 +951,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let val = self.pop();
                 let dst = self.pop();
                 let m = self.b.ins().iconst(I32, i64::from(mem));
-                let (dst, len) = (self.to_i64(dst), self.to_i64(len));
+                let (dst, len) = (self.widen(dst), self.widen(len));
                 self.libcall_checked(Libcall::MemoryFill, &[m, dst, val, len]);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
@@ -960,7 +960,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let dst = self.pop();
                 let d = self.b.ins().iconst(I32, i64::from(dst_mem));
                 let s = self.b.ins().iconst(I32, i64::from(src_mem));
-                let (dst, src, len) = (self.to_i64(dst), self.to_i64(src), self.to_i64(len));
+                let (dst, src, len) = (self.widen(dst), self.widen(src), self.widen(len));
                 self.libcall_checked(Libcall::MemoryCopy, &[d, s, dst, src, len]);
             }
             O::MemoryInit { data_index, mem } => {
@@ -969,7 +969,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let dst = self.pop();
                 let m = self.b.ins().iconst(I32, i64::from(mem));
                 let seg = self.b.ins().iconst(I32, i64::from(data_index));
-                let dst = self.to_i64(dst);
+                let dst = self.widen(dst);
                 self.libcall_checked(Libcall::MemoryInit, &[m, seg, dst, src, len]);
             }
             O::DataDrop { data_index } => {
@@ -999,7 +999,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let delta = self.pop();
                 let init = self.pop();
                 let t = self.b.ins().iconst(I32, i64::from(table));
-                let delta = self.to_i64(delta);
+                let delta = self.widen(delta);
                 let old =
                     self.libcall(Libcall::TableGrow, &[t, delta, init], true).expect("result");
                 self.trap_if_pending_result(old);
@@ -1012,7 +1012,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let val = self.pop();
                 let dst = self.pop();
                 let t = self.b.ins().iconst(I32, i64::from(table));
-                let (dst, len) = (self.to_i64(dst), self.to_i64(len));
+                let (dst, len) = (self.widen(dst), self.widen(len));
                 self.libcall_checked(Libcall::TableFill, &[t, dst, val, len]);
             }
             O::TableCopy { dst_table, src_table } => {
@@ -1021,7 +1021,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let dst = self.pop();
                 let d = self.b.ins().iconst(I32, i64::from(dst_table));
                 let s = self.b.ins().iconst(I32, i64::from(src_table));
-                let (dst, src, len) = (self.to_i64(dst), self.to_i64(src), self.to_i64(len));
+                let (dst, src, len) = (self.widen(dst), self.widen(src), self.widen(len));
                 self.libcall_checked(Libcall::TableCopy, &[d, s, dst, src, len]);
             }
             O::TableInit { elem_index, table } => {
@@ -1030,7 +1030,7 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let dst = self.pop();
                 let t = self.b.ins().iconst(I32, i64::from(table));
                 let seg = self.b.ins().iconst(I32, i64::from(elem_index));
-                let dst = self.to_i64(dst);
+                let dst = self.widen(dst);
                 self.libcall_checked(Libcall::TableInit, &[t, seg, dst, src, len]);
             }
             O::ElemDrop { elem_index } => {

@@ -125,8 +125,17 @@ impl Compiler {
         let triple: target_lexicon::Triple =
             triple.parse().map_err(|e| CompileError(format!("bad target `{triple}`: {e}")))?;
         settings.host_call_conv = CallConv::triple_default(&triple);
-        let builder = cranelift_codegen::isa::lookup(triple.clone())
+        let mut builder = cranelift_codegen::isa::lookup(triple.clone())
             .map_err(|e| CompileError(format!("unsupported target `{triple}`: {e}")))?;
+        if triple.architecture == target_lexicon::Architecture::X86_64 {
+            // The x86-64-v2 baseline (2009 and later CPUs): without SSE4.1,
+            // rounding and some vector operations would need libcalls.
+            for flag in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
+                builder
+                    .enable(flag)
+                    .map_err(|e| CompileError(format!("cranelift setting {flag}: {e}")))?;
+            }
+        }
         let isa = builder
             .finish(shared_flags(&settings)?)
             .map_err(|e| CompileError(format!("cannot target `{triple}`: {e}")))?;
@@ -146,7 +155,8 @@ impl Compiler {
     /// A description of every code-affecting setting (target, CPU
     /// features, Cranelift flags, [`Settings`]), for compatibility hashes.
     pub fn fingerprint(&self) -> String {
-        let mut s = format!("{}|{:?}", self.triple(), self.settings);
+        let codegen = env!("WISP_CODEGEN_ID");
+        let mut s = format!("{codegen}|{}|{:?}", self.triple(), self.settings);
         for v in self.isa.flags().iter().chain(self.isa.isa_flags()) {
             s.push_str(&format!("|{}={}", v.name, v));
         }
@@ -222,7 +232,8 @@ impl Compiler {
                 &mut fctx,
             );
             let c = self.compile_one(&mut ctx, f)?;
-            let loc = append(&mut object, &c, false)?;
+            // Its trap reports a host function's error.
+            let loc = append(&mut object, &c, true)?;
             object.host_adapters.push(loc);
         }
         object.traps.sort_by_key(|t| t.offset);
@@ -289,14 +300,14 @@ fn append(
     c: &Compiled,
     keep_traps: bool,
 ) -> Result<CompiledFunc, CompileError> {
-    while object.text.len() % 16 != 0 {
+    while !object.text.len().is_multiple_of(16) {
         object.text.push(0);
     }
     let offset = u32::try_from(object.text.len())
         .map_err(|_| CompileError("the module's code exceeds 4 GiB".into()))?;
     object.text.extend_from_slice(&c.bytes);
     object.relocs.extend(c.relocs.iter().map(|r| Reloc { offset: r.offset + offset, ..*r }));
-    // Trampolines' own traps (none are expected) are not Wasm frames.
+    // Entry trampolines have no traps of their own.
     if keep_traps {
         object.traps.extend(c.traps.iter().map(|t| TrapSite { offset: t.offset + offset, ..*t }));
     }

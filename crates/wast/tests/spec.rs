@@ -11,9 +11,14 @@ use wisp::{Config, Strategy};
 
 /// The tiers the suites run against. `interp-metered` is the interpreter
 /// with fuel metering and epoch checks compiled in, which must not change
-/// any result.
-const TIERS: &[(&str, Strategy)] =
-    &[("interp", Strategy::Interpreter), ("interp-metered", Strategy::Interpreter)];
+/// any result; `cranelift-checked` is the compiled tier without memory
+/// reservations (explicit bounds checks).
+const TIERS: &[(&str, Strategy)] = &[
+    ("interp", Strategy::Interpreter),
+    ("interp-metered", Strategy::Interpreter),
+    ("cranelift", Strategy::Cranelift),
+    ("cranelift-checked", Strategy::Cranelift),
+];
 
 fn expected_failures() -> HashMap<String, String> {
     include_str!("expected-failures.txt")
@@ -47,6 +52,9 @@ fn main() {
                 let mut config = wisp_wast::suite_config(suite, strategy);
                 if tier == "interp-metered" {
                     config.consume_fuel(true).epoch_interruption(true);
+                }
+                if tier == "cranelift-checked" {
+                    config.memory_reservation(false);
                 }
                 trials.push(Trial::test(name, move || check(script, &config, reason)));
             }

@@ -120,7 +120,6 @@ pub(crate) fn write(header: &Header, wasm: &[u8], code: &CompiledObject) -> Resu
 
 /// An artifact read back: the module's bytes and its compiled code.
 pub(crate) struct Loaded {
-    pub(crate) header: Header,
     pub(crate) wasm: Vec<u8>,
     pub(crate) code: CompiledObject,
 }
@@ -198,7 +197,7 @@ pub(crate) fn read(bytes: &[u8], expected: &Header) -> Result<Loaded> {
         code.traps.push(TrapSite { offset, code: code_byte });
     }
     check_layout(&code)?;
-    Ok(Loaded { header, wasm, code })
+    Ok(Loaded { wasm, code })
 }
 
 /// Everything in the layout must point inside the text section.

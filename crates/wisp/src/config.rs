@@ -122,8 +122,10 @@ impl Config {
     }
 
     /// The deepest nesting of Wasm calls before trapping with "call stack
-    /// exhausted". Default: 100 000. Wasm-to-Wasm calls never use the host
-    /// stack, so this is safe at any host thread stack size.
+    /// exhausted", in the interpreter. Default: 100 000. Its Wasm-to-Wasm
+    /// calls never use the host stack, so this is safe at any host thread
+    /// stack size. (The compiled tier bounds recursion by
+    /// [`Config::max_wasm_stack`] bytes.)
     pub fn max_call_depth(&mut self, depth: u32) -> &mut Self {
         self.max_call_depth = depth;
         self

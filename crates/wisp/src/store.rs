@@ -34,7 +34,9 @@ pub struct StoreInner {
     pub(crate) funcs: Vec<FuncEntity>,
     pub(crate) memories: Vec<LinearMemory>,
     pub(crate) tables: Vec<TableData>,
-    /// Boxed: compiled code holds pointers to the values.
+    /// Boxed: compiled code holds pointers to the values, which must not
+    /// move when the vector grows.
+    #[allow(clippy::vec_box)]
     pub(crate) globals: Vec<Box<GlobalEntity>>,
     pub(crate) instances: Vec<InstanceEntity>,
     pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,

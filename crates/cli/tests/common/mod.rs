@@ -24,6 +24,7 @@ where
     let output = Command::new(env!("CARGO_BIN_EXE_wisp"))
         .args(args)
         .current_dir(workspace_root())
+        .env("WISP_CACHE_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("wisp-cache"))
         .output()
         .expect("the wisp binary runs");
     Run {
@@ -74,6 +75,12 @@ impl Run {
         assert_eq!(self.stdout, stdout);
     }
 
+    /// Asserts success with `part` somewhere in stdout.
+    pub fn assert_success_contains(&self, part: &str) {
+        assert_eq!(self.code, 0, "stderr: {}", self.stderr);
+        assert!(self.stdout.contains(part), "`{part}` missing from: {}", self.stdout);
+    }
+
     fn assert_clean_stderr(&self) {
         for leak in ["panicked", "RUST_BACKTRACE", "internal error"] {
             assert!(!self.stderr.contains(leak), "stderr mentions `{leak}`: {}", self.stderr);
@@ -96,6 +103,11 @@ impl TempDir {
         let dir = std::env::temp_dir().join(unique);
         std::fs::create_dir_all(&dir).expect("can create a temporary directory");
         Self(dir)
+    }
+
+    /// The directory, as a command-line argument.
+    pub fn path(&self) -> &str {
+        self.0.to_str().expect("temporary paths are UTF-8")
     }
 
     /// Writes `contents` to the file `name` in this directory and returns

@@ -170,25 +170,25 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
     if !state.is_null() {
         // SAFETY: the kernel passes a valid ucontext to SA_SIGINFO handlers.
         let (pc, fp) = unsafe { registers(ctx) };
-        if let Some(info) = code::lookup(pc) {
-            if let Some(code) = info.trap_at(pc) {
-                // SAFETY: CURRENT is the live CallState of this thread's
-                // innermost catch_traps; nothing else borrows it while
-                // compiled code runs.
-                let state = unsafe { &*state };
-                let mut unwound = state.unwound.borrow_mut();
-                unwound.code = code;
-                unwound.pcs.clear();
-                unwound.pcs.push(pc);
-                // SAFETY: compiled code keeps frame pointers; each Wasm
-                // frame stores the caller's fp at [fp] and the return
-                // address at [fp + 8]. We stop at the first return address
-                // outside Wasm code (the entry trampoline).
-                unsafe { walk_frames(fp, &mut unwound.pcs) };
-                drop(unwound);
-                // SAFETY: jmp is the buffer of the catch_traps below us.
-                unsafe { wisp_unwind(state.jmp.get()) };
-            }
+        if let Some(info) = code::lookup(pc)
+            && let Some(code) = info.trap_at(pc)
+        {
+            // SAFETY: CURRENT is the live CallState of this thread's
+            // innermost catch_traps; nothing else borrows it while
+            // compiled code runs.
+            let state = unsafe { &*state };
+            let mut unwound = state.unwound.borrow_mut();
+            unwound.code = code;
+            unwound.pcs.clear();
+            unwound.pcs.push(pc);
+            // SAFETY: compiled code keeps frame pointers; each Wasm
+            // frame stores the caller's fp at [fp] and the return
+            // address at [fp + 8]. We stop at the first return address
+            // outside Wasm code (the entry trampoline).
+            unsafe { walk_frames(fp, &mut unwound.pcs) };
+            drop(unwound);
+            // SAFETY: jmp is the buffer of the catch_traps below us.
+            unsafe { wisp_unwind(state.jmp.get()) };
         }
     }
     // SAFETY: chaining to the previous handler with the same arguments.
@@ -219,7 +219,7 @@ unsafe fn walk_frames(mut fp: usize, pcs: &mut Vec<usize>) {
 unsafe fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     let Some(i) = SIGNALS.iter().position(|&s| s == sig) else { return };
     // SAFETY: PREVIOUS was written before our handler was installed.
-    let prev = unsafe { (*(&raw const PREVIOUS[i])).assume_init_ref() };
+    let prev = unsafe { &*(&raw const PREVIOUS[i]).cast::<libc::sigaction>() };
     if prev.sa_flags & libc::SA_SIGINFO != 0 {
         let f: unsafe extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
             // SAFETY: SA_SIGINFO says sa_sigaction is a three-argument handler.
