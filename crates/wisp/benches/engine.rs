@@ -69,5 +69,43 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// The compiled tier: compiling, loading an artifact, instantiating a
+/// precompiled module, and calls.
+fn bench_compiled(c: &mut Criterion) {
+    let mut config = wisp::Config::new();
+    config.strategy(wisp::Strategy::Cranelift);
+    let engine = Engine::new(&config).unwrap();
+    let (name, bytes) = corpus_module();
+    let mut group = c.benchmark_group("cranelift");
+    group.sample_size(10);
+    group.bench_function(format!("compile/{name}"), |b| {
+        b.iter(|| Module::precompile(&engine, &bytes).unwrap())
+    });
+    group.finish();
+    let artifact = Module::precompile(&engine, SMALL.as_bytes()).unwrap();
+    c.bench_function("cranelift/load artifact/small", |b| {
+        // SAFETY: the artifact was produced just above by this engine.
+        b.iter(|| unsafe { Module::deserialize(&engine, &artifact) }.unwrap())
+    });
+    // SAFETY: as above.
+    let small = unsafe { Module::deserialize(&engine, &artifact) }.unwrap();
+    c.bench_function("cranelift/instantiate/small (precompiled; new store)", |b| {
+        b.iter(|| {
+            let mut store = Store::new(&engine, ());
+            Instance::new(&mut store, &small, &[]).unwrap()
+        })
+    });
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &small, &[]).unwrap();
+    let nop = instance.get_typed_func::<(), ()>(&store, "nop").unwrap();
+    let add = instance.get_typed_func::<(i32, i32), i32>(&store, "add").unwrap();
+    c.bench_function("cranelift/call/nop (typed)", |b| {
+        b.iter(|| nop.call(&mut store, ()).unwrap())
+    });
+    c.bench_function("cranelift/call/add (typed)", |b| {
+        b.iter(|| add.call(&mut store, (1, 2)).unwrap())
+    });
+}
+
+criterion_group!(benches, bench, bench_compiled);
 criterion_main!(benches);

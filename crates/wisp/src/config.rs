@@ -155,6 +155,11 @@ impl Config {
         self
     }
 
+    /// The tier chosen with [`Config::strategy`].
+    pub fn get_strategy(&self) -> Strategy {
+        self.strategy
+    }
+
     /// Whether each 32-bit linear memory reserves enough address space
     /// (8 GiB) that compiled code needs no bounds checks: accesses beyond
     /// the memory fault on inaccessible pages and become traps. Turn it off
