@@ -309,14 +309,6 @@ fn bad_modules_are_typed_errors_with_offsets() {
 }
 
 #[test]
-fn cranelift_strategy_is_a_clear_error_until_it_exists() {
-    let mut config = Config::new();
-    config.strategy(Strategy::Cranelift);
-    let err = Engine::new(&config).unwrap_err();
-    assert!(err.to_string().contains("Cranelift"), "{err}");
-}
-
-#[test]
 fn proposals_can_be_switched_off() {
     let mut config = Config::new();
     config.wasm_simd(false);
@@ -352,4 +344,111 @@ fn memory_contents_survive_growth_past_the_reservation() {
     memory.read(&store, 65_000, &mut buf).unwrap();
     assert_eq!(&buf, b"kept");
     assert!(memory.data(&store)[65_004..].iter().all(|&b| b == 0));
+}
+
+fn cranelift() -> Config {
+    let mut config = Config::new();
+    config.strategy(Strategy::Cranelift);
+    config
+}
+
+#[test]
+fn compiled_traps_carry_code_and_named_backtrace() {
+    let engine = Engine::new(&cranelift()).unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (func $inner (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+             (func $outer (export "run") (param i32) (result i32) (call $inner (local.get 0))))"#,
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let run = instance.get_typed_func::<i32, i32>(&store, "run").unwrap();
+    let err = run.call(&mut store, 0).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::IntegerDivisionByZero));
+    let names: Vec<_> =
+        err.backtrace().unwrap().frames().iter().map(|f| f.func_name.clone().unwrap()).collect();
+    assert_eq!(names, ["inner", "outer"]);
+    assert_eq!(run.call(&mut store, 2).unwrap(), 0, "the store stays usable");
+}
+
+#[test]
+fn compiled_recursion_traps_on_small_and_large_host_stacks() {
+    for stack in [256 << 10, 8 << 20] {
+        let err = recurse_on_thread(stack, i64::MAX, cranelift()).unwrap_err();
+        assert_eq!(err.trap(), Some(Trap::StackOverflow), "host stack {stack}");
+        assert_eq!(recurse_on_thread(stack, 1000, cranelift()).unwrap(), 1000);
+    }
+    let mut config = cranelift();
+    config.max_wasm_stack(4096);
+    let err = recurse_on_thread(8 << 20, 10_000, config).unwrap_err();
+    assert_eq!(err.trap(), Some(Trap::StackOverflow));
+}
+
+#[test]
+fn compiled_code_calls_the_host_and_back() {
+    let engine = Engine::new(&cranelift()).unwrap();
+    let module = Module::new(
+        &engine,
+        r#"(module (import "host" "again" (func $again (param i32) (result i32)))
+             (import "host" "exit" (func $exit (param i32)))
+             (func (export "ping") (param i32) (result i32)
+               (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+                 (else (i32.add (i32.const 1) (call $again (i32.sub (local.get 0) (i32.const 1)))))))
+             (func (export "quit") (call $exit (i32.const 3)) unreachable))"#,
+    )
+    .unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("host", "again", |mut caller: Caller<'_, ()>, n: i32| -> Result<i32> {
+            let ping = caller.get_export("ping").and_then(Extern::into_func).unwrap();
+            ping.typed::<i32, i32>(&caller)?.call(&mut caller, n)
+        })
+        .unwrap();
+    linker.func_wrap("host", "exit", |code: i32| -> Result<()> { Err(Error::exit(code)) }).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let quit = instance.get_typed_func::<(), ()>(&store, "quit").unwrap();
+    assert_eq!(quit.call(&mut store, ()).unwrap_err().exit_status(), Some(3));
+    let ping = instance.get_typed_func::<i32, i32>(&store, "ping").unwrap();
+    assert_eq!(ping.call(&mut store, 50).unwrap(), 50);
+    let result = std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || ping.call(&mut store, i32::MAX).map_err(|e| e.trap()))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(result, Err(Some(Trap::StackOverflow)));
+}
+
+#[test]
+fn artifacts_round_trip_and_refuse_other_settings() {
+    let engine = Engine::new(&cranelift()).unwrap();
+    let wat = r#"(module (func (export "add") (param i32 i32) (result i32)
+                   (i32.add (local.get 0) (local.get 1))))"#;
+    let artifact = Module::precompile(&engine, wat.as_bytes()).unwrap();
+    assert!(Module::is_artifact(&artifact));
+    // SAFETY: produced just above by this engine.
+    let module = unsafe { Module::deserialize(&engine, &artifact) }.unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let add = instance.get_typed_func::<(i32, i32), i32>(&store, "add").unwrap();
+    assert_eq!(add.call(&mut store, (2, 3)).unwrap(), 5);
+    assert_eq!(module.serialize().unwrap().len(), artifact.len());
+
+    let mut other = cranelift();
+    other.memory_reservation(false);
+    let other = Engine::new(&other).unwrap();
+    // SAFETY: the artifact is refused before any of its code could run.
+    let err = unsafe { Module::deserialize(&other, &artifact) }.unwrap_err();
+    assert!(err.to_string().contains("different code-affecting settings"), "{err}");
+    // Every truncation is refused cleanly.
+    for n in (0..artifact.len()).step_by(97) {
+        // SAFETY: as above.
+        assert!(unsafe { Module::deserialize(&engine, &artifact[..n]) }.is_err());
+    }
+    let interp = Engine::default();
+    // SAFETY: as above.
+    assert!(unsafe { Module::deserialize(&interp, &artifact) }.is_err());
 }
