@@ -51,11 +51,30 @@ fn addresses(size: u64) -> Vec<u64> {
     ]
 }
 
+/// The interpreter, and compiled code with and without memory
+/// reservations (guard-page faults vs explicit checks).
+fn engines() -> Vec<(&'static str, Engine)> {
+    let mut compiled = Config::new();
+    compiled.strategy(Strategy::Cranelift);
+    let mut checked = compiled.clone();
+    checked.memory_reservation(false);
+    vec![
+        ("interp", Engine::default()),
+        ("cranelift", Engine::new(&compiled).unwrap()),
+        ("cranelift-checked", Engine::new(&checked).unwrap()),
+    ]
+}
+
 #[test]
 fn every_width_at_every_edge_matches_the_model() {
-    let engine = Engine::default();
-    let module = Module::new(&engine, module_text()).unwrap();
-    let mut store = Store::new(&engine, ());
+    for (tier, engine) in engines() {
+        every_width_at_every_edge(tier, &engine);
+    }
+}
+
+fn every_width_at_every_edge(tier: &str, engine: &Engine) {
+    let module = Module::new(engine, module_text()).unwrap();
+    let mut store = Store::new(engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     let size = PAGES * 65536;
     let mut checked = 0;
@@ -71,7 +90,7 @@ fn every_width_at_every_edge_matches_the_model() {
                         (true, Ok(())) => {}
                         (false, Err(e)) if e.trap() == Some(Trap::MemoryOutOfBounds) => {}
                         (expected, got) => panic!(
-                            "{name} offset={offset} at {addr:#x}: in bounds = {expected}, got {got:?}"
+                            "{tier}: {name} offset={offset} at {addr:#x}: in bounds = {expected}, got {got:?}"
                         ),
                     }
                     checked += 1;
@@ -84,14 +103,19 @@ fn every_width_at_every_edge_matches_the_model() {
 
 #[test]
 fn growing_moves_the_edge() {
-    let engine = Engine::default();
+    for (_, engine) in engines() {
+        growing_moves_the_edge_in(&engine);
+    }
+}
+
+fn growing_moves_the_edge_in(engine: &Engine) {
     let module = Module::new(
-        &engine,
+        engine,
         r#"(module (memory (export "m") 1)
              (func (export "peek") (param i32) (result i32) (i32.load (local.get 0))))"#,
     )
     .unwrap();
-    let mut store = Store::new(&engine, ());
+    let mut store = Store::new(engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     let peek = instance.get_typed_func::<i32, i32>(&store, "peek").unwrap();
     let memory = instance.get_memory(&store, "m").unwrap();
