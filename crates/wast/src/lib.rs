@@ -19,9 +19,11 @@
 //! ```
 #![deny(missing_docs)]
 
+mod differential;
 mod runner;
 mod values;
 
+pub use differential::{DiffOutcome, differential};
 pub use runner::{Failure, Outcome, run};
 
 /// The configuration an official test suite needs, by the suite's directory

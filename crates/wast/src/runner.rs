@@ -62,12 +62,12 @@ fn with_text(mut e: wast::Error, text: &str) -> String {
     e.to_string()
 }
 
-struct Runner {
+pub(crate) struct Runner {
     engine: Engine,
-    store: Store<()>,
+    pub(crate) store: Store<()>,
     linker: Linker<()>,
     /// The most recently instantiated module, the default target.
-    current: Option<Instance>,
+    pub(crate) current: Option<Instance>,
     /// Instances by `$id`.
     named: HashMap<String, Instance>,
     /// `module definition`s by `$id`.
@@ -77,7 +77,7 @@ struct Runner {
 type R<T = ()> = Result<T, String>;
 
 impl Runner {
-    fn new(engine: Engine) -> wisp::Result<Self> {
+    pub(crate) fn new(engine: Engine) -> wisp::Result<Self> {
         let mut store = Store::new(&engine, ());
         // Scripts run unmetered: with fuel or epoch interruption enabled
         // the budget is unlimited (setting fuel fails when it is disabled).
@@ -96,7 +96,7 @@ impl Runner {
         })
     }
 
-    fn directive(&mut self, d: WastDirective<'_>) -> R {
+    pub(crate) fn directive(&mut self, d: WastDirective<'_>) -> R {
         match d {
             WastDirective::Module(mut m) => {
                 let id = quote_id(&m);
@@ -225,7 +225,7 @@ impl Runner {
         }
     }
 
-    fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Vec<Val>, Exec> {
+    pub(crate) fn invoke(&mut self, invoke: &WastInvoke<'_>) -> Result<Vec<Val>, Exec> {
         let instance = self.instance(invoke.module.map(|m| m.name())).map_err(Exec::Harness)?;
         let func: Func = instance
             .get_func(&self.store, invoke.name)
@@ -242,7 +242,7 @@ impl Runner {
         Ok(results)
     }
 
-    fn execute(&mut self, exec: WastExecute<'_>) -> Result<Vec<Val>, Exec> {
+    pub(crate) fn execute(&mut self, exec: WastExecute<'_>) -> Result<Vec<Val>, Exec> {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(mut wat) => {
@@ -262,7 +262,7 @@ impl Runner {
 }
 
 /// Why executing a directive's action failed.
-enum Exec {
+pub(crate) enum Exec {
     /// Wisp returned an error (a trap, a link error...).
     Wisp(wisp::Error),
     /// The script asked for something that does not exist.
