@@ -622,6 +622,20 @@ impl<'b, 'f> Translation<'b, 'f> {
         };
     }
 
+    /// Calls a bulk-operation libcall: the immediates (memory, table and
+    /// segment indices) first, then the three operands popped from the
+    /// stack, those flagged in `widen` zero-extended to 64 bits.
+    fn bulk_call(&mut self, lc: Libcall, imms: &[u32], widen: [bool; 3]) {
+        let mut operands = [self.pop(), self.pop(), self.pop()];
+        operands.reverse();
+        let mut args: Vec<Value> =
+            imms.iter().map(|&i| self.b.ins().iconst(I32, i64::from(i))).collect();
+        for (v, w) in operands.into_iter().zip(widen) {
+            args.push(if w { self.widen(v) } else { v });
+        }
+        self.libcall_checked(lc, &args);
+    }
+
     fn global_cell(&mut self, index: u32) -> Value {
         self.vmctx_load(self.offsets.global(index))
     }
@@ -947,30 +961,13 @@ impl<'b, 'f> Translation<'b, 'f> {
                 self.push(v);
             }
             O::MemoryFill { mem } => {
-                let len = self.pop();
-                let val = self.pop();
-                let dst = self.pop();
-                let m = self.b.ins().iconst(I32, i64::from(mem));
-                let (dst, len) = (self.widen(dst), self.widen(len));
-                self.libcall_checked(Libcall::MemoryFill, &[m, dst, val, len]);
+                self.bulk_call(Libcall::MemoryFill, &[mem], [true, false, true]);
             }
             O::MemoryCopy { dst_mem, src_mem } => {
-                let len = self.pop();
-                let src = self.pop();
-                let dst = self.pop();
-                let d = self.b.ins().iconst(I32, i64::from(dst_mem));
-                let s = self.b.ins().iconst(I32, i64::from(src_mem));
-                let (dst, src, len) = (self.widen(dst), self.widen(src), self.widen(len));
-                self.libcall_checked(Libcall::MemoryCopy, &[d, s, dst, src, len]);
+                self.bulk_call(Libcall::MemoryCopy, &[dst_mem, src_mem], [true; 3]);
             }
             O::MemoryInit { data_index, mem } => {
-                let len = self.pop();
-                let src = self.pop();
-                let dst = self.pop();
-                let m = self.b.ins().iconst(I32, i64::from(mem));
-                let seg = self.b.ins().iconst(I32, i64::from(data_index));
-                let dst = self.widen(dst);
-                self.libcall_checked(Libcall::MemoryInit, &[m, seg, dst, src, len]);
+                self.bulk_call(Libcall::MemoryInit, &[mem, data_index], [true, false, false]);
             }
             O::DataDrop { data_index } => {
                 let seg = self.b.ins().iconst(I32, i64::from(data_index));
@@ -1008,30 +1005,13 @@ impl<'b, 'f> Translation<'b, 'f> {
                 self.push(v);
             }
             O::TableFill { table } => {
-                let len = self.pop();
-                let val = self.pop();
-                let dst = self.pop();
-                let t = self.b.ins().iconst(I32, i64::from(table));
-                let (dst, len) = (self.widen(dst), self.widen(len));
-                self.libcall_checked(Libcall::TableFill, &[t, dst, val, len]);
+                self.bulk_call(Libcall::TableFill, &[table], [true, false, true]);
             }
             O::TableCopy { dst_table, src_table } => {
-                let len = self.pop();
-                let src = self.pop();
-                let dst = self.pop();
-                let d = self.b.ins().iconst(I32, i64::from(dst_table));
-                let s = self.b.ins().iconst(I32, i64::from(src_table));
-                let (dst, src, len) = (self.widen(dst), self.widen(src), self.widen(len));
-                self.libcall_checked(Libcall::TableCopy, &[d, s, dst, src, len]);
+                self.bulk_call(Libcall::TableCopy, &[dst_table, src_table], [true; 3]);
             }
             O::TableInit { elem_index, table } => {
-                let len = self.pop();
-                let src = self.pop();
-                let dst = self.pop();
-                let t = self.b.ins().iconst(I32, i64::from(table));
-                let seg = self.b.ins().iconst(I32, i64::from(elem_index));
-                let dst = self.widen(dst);
-                self.libcall_checked(Libcall::TableInit, &[t, seg, dst, src, len]);
+                self.bulk_call(Libcall::TableInit, &[table, elem_index], [true, false, false]);
             }
             O::ElemDrop { elem_index } => {
                 let seg = self.b.ins().iconst(I32, i64::from(elem_index));
