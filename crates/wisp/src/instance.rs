@@ -293,6 +293,16 @@ pub(crate) fn instantiate<T>(
         inner.memories.push(mem);
         memories.push(inner.memories.len() as u32 - 1);
     }
+    let mut dropped_datas = vec![false; info.datas.len()];
+    #[cfg(target_os = "linux")]
+    if let Some(image) = module.memory_image()
+        && image.map_into(&mut inner.memories[memories[0] as usize])
+    {
+        // Those segments are in place already.
+        for &i in &image.segments {
+            dropped_datas[i] = true;
+        }
+    }
     let elems: Box<[Box<[u64]>]> = info
         .elems
         .iter()
@@ -307,7 +317,7 @@ pub(crate) fn instantiate<T>(
         memories: memories.into(),
         globals: globals.into(),
         elems,
-        dropped_datas: vec![false; info.datas.len()].into(),
+        dropped_datas: dropped_datas.into(),
         compiled: None,
     });
     if let Some(code) = module.loaded_code() {
@@ -351,6 +361,10 @@ fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
     for (i, seg) in info.datas.iter().enumerate() {
         if let DataKind::Active { memory, offset } = &seg.kind {
             let inst = &inner.instances[instance as usize];
+            if inst.dropped_datas[i] {
+                // Mapped from the module's memory image.
+                continue;
+            }
             let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
             let mem = inst.memories[*memory as usize] as usize;
             let data = inner.memories[mem].data_mut();

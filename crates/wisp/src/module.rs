@@ -31,6 +31,10 @@ pub(crate) struct ModuleInner {
     code: Box<[OnceLock<Arc<CompiledFunc>>]>,
     /// Machine code, for modules of compiled engines.
     loaded: Option<Arc<crate::vm::code::LoadedCode>>,
+    /// Copy-on-write image of memory 0's initial contents, built on the
+    /// first instantiation.
+    #[cfg(target_os = "linux")]
+    image: OnceLock<Option<crate::vm::image::MemoryImage>>,
 }
 
 impl std::fmt::Debug for Module {
@@ -175,6 +179,8 @@ impl Module {
                 type_ids,
                 code,
                 loaded,
+                #[cfg(target_os = "linux")]
+                image: OnceLock::new(),
             }),
         })
     }
@@ -270,6 +276,15 @@ impl Module {
             out.push_str(&format!("{i:4}: {instr:?}\n"));
         }
         Ok(out)
+    }
+
+    /// The copy-on-write image of memory 0, if the module has one.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn memory_image(&self) -> Option<&crate::vm::image::MemoryImage> {
+        self.inner
+            .image
+            .get_or_init(|| crate::vm::image::MemoryImage::build(&self.inner.info))
+            .as_ref()
     }
 
     /// The module's machine code, for modules of compiled engines.

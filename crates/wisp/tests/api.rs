@@ -452,3 +452,33 @@ fn artifacts_round_trip_and_refuse_other_settings() {
     // SAFETY: as above.
     assert!(unsafe { Module::deserialize(&interp, &artifact) }.is_err());
 }
+
+#[test]
+fn large_data_segments_initialise_each_instance_separately() {
+    // 128 KiB of data: large enough to come from a copy-on-write image.
+    let chunk: String = (0..65536).map(|i| format!("\\{:02x}", (i * 7 % 251) as u8)).collect();
+    let wat = format!(
+        r#"(module (memory (export "m") 4)
+             (data (i32.const 100) "{chunk}")
+             (data (i32.const 70000) "{chunk}")
+             (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1))))"#
+    );
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let a = Instance::new(&mut store, &module, &[]).unwrap();
+        let b = Instance::new(&mut store, &module, &[]).unwrap();
+        let poke = a.get_typed_func::<(i32, i32), ()>(&store, "poke").unwrap();
+        poke.call(&mut store, (100, 0xff)).unwrap();
+        let (ma, mb) = (a.get_memory(&store, "m").unwrap(), b.get_memory(&store, "m").unwrap());
+        assert_eq!(ma.data(&store)[100], 0xff, "the instance sees its own write");
+        assert_eq!(mb.data(&store)[100], 0, "the other instance does not");
+        for at in [101, 100 + 65535, 70000, 70000 + 65535] {
+            let i = if at >= 70000 { at - 70000 } else { at - 100 };
+            assert_eq!(mb.data(&store)[at], (i * 7 % 251) as u8, "byte {at}");
+        }
+        assert_eq!(mb.data(&store)[99], 0);
+        assert_eq!(mb.data(&store)[70000 + 65536], 0);
+    }
+}

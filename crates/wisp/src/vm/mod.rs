@@ -3,6 +3,8 @@
 pub(crate) mod code;
 pub(crate) mod compiled;
 pub(crate) mod host_stack;
+#[cfg(target_os = "linux")]
+pub(crate) mod image;
 pub(crate) mod memory;
 pub(crate) mod table;
 pub(crate) mod traps;
