@@ -8,16 +8,17 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::report::{Kind, Phase, Results, format_seconds};
 
-/// Bar colours, by runtime position; the same runtime keeps its colour
-/// from one report to the next as long as the runtime list is unchanged.
-const COLOURS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(23, 190, 207),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-];
+/// Each runtime's bar colour, the same in every report.
+fn colour(runtime: &str) -> RGBColor {
+    match runtime {
+        "wisp-interp" => RGBColor(31, 119, 180),
+        "wisp-cranelift" => RGBColor(148, 103, 189),
+        "wasmtime" => RGBColor(255, 127, 14),
+        "wasmer" => RGBColor(44, 160, 44),
+        "wasmi" => RGBColor(214, 39, 40),
+        _ => RGBColor(127, 127, 127),
+    }
+}
 
 /// The chart of `kind`'s medians as an SVG document.
 pub fn svg(results: &Results, kind: Kind, title: &str) -> Result<String> {
@@ -38,7 +39,8 @@ pub fn svg(results: &Results, kind: Kind, title: &str) -> Result<String> {
     }
     let fastest = bars.iter().map(|b| b.2).fold(f64::INFINITY, f64::min);
     let slowest = bars.iter().map(|b| b.2).fold(0.0, f64::max);
-    let (lo, hi) = (fastest / 2.0, slowest * 2.0);
+    // Room on the right for the legend.
+    let (lo, hi) = (fastest / 2.0, slowest * 8.0);
 
     let n = programs.len();
     let group_height = 8 * runtimes.len().max(1) as u32 + 10;
@@ -58,6 +60,8 @@ pub fn svg(results: &Results, kind: Kind, title: &str) -> Result<String> {
             .configure_mesh()
             .disable_y_mesh()
             .x_desc("median wall-clock time per process (log scale)")
+            .x_label_style(("sans-serif", 12))
+            .axis_desc_style(("sans-serif", 13))
             .x_label_formatter(&|v| format_seconds(*v))
             .y_labels(0)
             .draw()?;
@@ -70,7 +74,7 @@ pub fn svg(results: &Results, kind: Kind, title: &str) -> Result<String> {
         }
         let slot = 0.8 / runtimes.len().max(1) as f64;
         for (r, runtime) in runtimes.iter().enumerate() {
-            let colour = COLOURS[r % COLOURS.len()];
+            let colour = colour(runtime);
             let rects = bars.iter().filter(|b| b.1 == r).map(|&(p, _, median)| {
                 let top = (n - 1 - p) as f64 + 0.9 - slot * r as f64;
                 Rectangle::new([(lo, top - slot), (median, top)], colour.filled())
@@ -81,7 +85,7 @@ pub fn svg(results: &Results, kind: Kind, title: &str) -> Result<String> {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()?;

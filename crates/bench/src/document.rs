@@ -42,8 +42,15 @@ fn value(name: &str, results: &Results, machine: &Machine, command: &str) -> Opt
         "runs" => results.runs.to_string(),
         "startup_runs" => results.startup_runs.to_string(),
         "machine" => format!(
-            "- CPU: {} ({} logical CPUs)\n- OS: {}\n- compiler: {}\n- date: {} UTC\n",
-            machine.cpu, machine.cores, machine.os, machine.rustc, machine.date
+            "- CPU: {} ({} logical CPUs)\n- OS: {}\n- compiler: {}\n- date: {} UTC\n\
+             - load average (1, 5, 15 min): {} at the start, {} at the end\n",
+            machine.cpu,
+            machine.cores,
+            machine.os,
+            machine.rustc,
+            machine.date,
+            machine.load_before,
+            machine.load_after.as_deref().unwrap_or("unknown"),
         ),
         "runtimes" => {
             let mut list = String::new();

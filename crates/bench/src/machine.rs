@@ -16,6 +16,10 @@ pub struct Machine {
     pub rustc: String,
     /// When the figures were taken, UTC, as `YYYY-MM-DD HH:MM`.
     pub date: String,
+    /// The load average (1, 5, 15 minutes) when the run started.
+    pub load_before: String,
+    /// The load average when it ended, once it has.
+    pub load_after: Option<String>,
 }
 
 impl Machine {
@@ -46,8 +50,18 @@ impl Machine {
             os,
             rustc,
             date: utc_now(),
+            load_before: load_average(),
+            load_after: None,
         }
     }
+}
+
+/// The 1-, 5- and 15-minute load averages, as `0.52 0.61 0.70`: how busy
+/// the machine was with other work.
+pub fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    if fields.is_empty() { "unknown".to_string() } else { fields.join(" ") }
 }
 
 /// The current time, UTC, as `YYYY-MM-DD HH:MM`.

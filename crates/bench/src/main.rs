@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use wisp_bench::harness::{self, Options, note};
-use wisp_bench::machine::Machine;
+use wisp_bench::machine::{self, Machine};
 use wisp_bench::report::{Kind, Results};
 use wisp_bench::{chart, document, process};
 
@@ -43,8 +43,9 @@ fn main() -> Result<()> {
         Command::Run(options) => (options, false),
         Command::Report(options) => (options, true),
     };
-    let machine = Machine::describe();
+    let mut machine = Machine::describe();
     let results = harness::run(&options, &root)?;
+    machine.load_after = Some(machine::load_average());
     let command = format!("cargo run --release -p wisp-bench -- {}", shell_words());
     if report {
         let docs = root.join("docs");
