@@ -1,6 +1,7 @@
 //! The linker: names host functions and instances so modules can import them.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use wisp_environ::{FuncType, ImportKind};
@@ -81,11 +82,18 @@ impl<T: 'static> Linker<T> {
     }
 
     fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self> {
-        let key = (module.to_string(), name.to_string());
-        if !self.allow_shadowing && self.defs.contains_key(&key) {
-            return Err(Error::link(format!("`{module}::{name}` is already defined")));
+        // One lookup, not two: WASI alone defines dozens of names per linker.
+        match self.defs.entry((module.to_string(), name.to_string())) {
+            Entry::Occupied(_) if !self.allow_shadowing => {
+                return Err(Error::link(format!("`{module}::{name}` is already defined")));
+            }
+            Entry::Occupied(mut slot) => {
+                slot.insert(def);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(def);
+            }
         }
-        self.defs.insert(key, def);
         Ok(self)
     }
 

@@ -29,10 +29,15 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> R
             f(Caller { store, instance: None }, cells)
         }
         FuncEntity::Wasm { instance, index, .. } => {
-            let exhausted = match crate::vm::host_stack::remaining() {
-                Some(left) => left < HOST_STACK_RESERVE,
-                None => store.inner.reentry >= MAX_REENTRY,
-            };
+            // Only a re-entry (a host function calling back into Wasm) can
+            // nest dispatch loops on the host stack, so the outermost call
+            // skips the probe: on a main thread it reads /proc/self/maps,
+            // a fixed cost of every short-lived `wisp run`.
+            let exhausted = store.inner.reentry > 0
+                && match crate::vm::host_stack::remaining() {
+                    Some(left) => left < HOST_STACK_RESERVE,
+                    None => store.inner.reentry >= MAX_REENTRY,
+                };
             if exhausted {
                 return Err(Error::from_trap(Trap::StackOverflow));
             }
