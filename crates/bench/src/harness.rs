@@ -367,7 +367,14 @@ fn process_series(
                 Err(e) => Status::Failed(format!("cannot run {}: {e}", runtime.program.display())),
                 Ok(run) if run.exit_code != Some(0) => {
                     let stderr = String::from_utf8_lossy(&run.stderr);
-                    let last = stderr.lines().last().unwrap_or("");
+                    // The line naming the error, not a backtrace's last frame.
+                    let mut lines = stderr.lines().filter(|l| !l.trim().is_empty());
+                    let last = lines
+                        .clone()
+                        .find(|l| l.to_lowercase().contains("error"))
+                        .or_else(|| lines.next_back())
+                        .unwrap_or("")
+                        .trim();
                     let how = run
                         .exit_code
                         .map_or("killed by a signal".into(), |c| format!("exit code {c}"));
