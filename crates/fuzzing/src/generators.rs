@@ -80,9 +80,10 @@ pub fn differential_config(u: &mut Unstructured<'_>) -> Result<Config> {
     let mut config = Config::arbitrary(u)?;
     restrict_to_wasm2(&mut config);
     config.max_imports = 0;
-    // At least one function to call (the arbitrary maximum may be 0).
-    config.min_funcs = config.min_funcs.max(1);
-    config.max_funcs = config.max_funcs.max(1);
+    // A few functions to call (wasm-smith stops adding items when a byte
+    // of the input says so; the arbitrary maximum may even be 0).
+    config.min_funcs = config.min_funcs.max(3);
+    config.max_funcs = config.max_funcs.max(config.min_funcs);
     config.export_everything = true;
     config.canonicalize_nans = true;
     config.max_memory32_bytes = DIFFERENTIAL_MEMORY_BYTES;

@@ -13,6 +13,7 @@
 //! `WISP_SEEDED_BASE` (the first seed); `WISP_SEEDED_VERBOSE` prints each
 //! seed before running it, to find one that aborts the process.
 
+use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -73,7 +74,9 @@ fn differential_from_fixed_seeds() {
     let started = Instant::now();
     let engines = EngineKind::available_engines();
     println!("engines: {:?}", engines.iter().map(|e| e.name()).collect::<Vec<_>>());
-    let (mut modules, mut instantiated, mut calls, mut inconclusive) = (0, 0, 0, 0);
+    let (mut modules, mut instantiated, mut calls) = (0, 0, 0);
+    // Why comparisons stopped early, by reason.
+    let mut inconclusive: BTreeMap<String, usize> = BTreeMap::new();
     let failures = for_seeds(DIFFERENTIAL_MODULES, |seed| {
         let data = seeded_input(seed, false);
         let mut u = Unstructured::new(&data);
@@ -83,17 +86,22 @@ fn differential_from_fixed_seeds() {
         let report = oracles::differential(&wasm, &mut u, &BUDGET);
         instantiated += usize::from(report.instantiated);
         calls += report.calls;
-        inconclusive += usize::from(report.inconclusive.is_some());
+        if let Some(why) = &report.inconclusive {
+            let reason = why.rsplit(": ").next().unwrap_or(why);
+            *inconclusive.entry(reason.to_string()).or_default() += 1;
+        }
         match report.divergence {
             None => Ok(()),
             Some(d) => Err(format!("{d}{}", reproduction("differential", seed, &wasm))),
         }
     });
     println!(
-        "{modules} modules, {instantiated} instantiated, {calls} calls compared, \
-         {inconclusive} stopped at a limit, in {:.1?}",
+        "{modules} modules, {instantiated} instantiated, {calls} calls compared, in {:.1?}",
         started.elapsed()
     );
+    for (reason, count) in &inconclusive {
+        println!("  stopped early ({reason}): {count}");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(modules > 0 && calls > 0, "the generator produced nothing to compare");
 }
