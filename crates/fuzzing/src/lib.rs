@@ -20,12 +20,15 @@
 //! use arbitrary::Unstructured;
 //! use wisp_fuzzing::{generators, oracles};
 //!
-//! let seed = [7u8; 4096];
-//! let mut u = Unstructured::new(&seed);
-//! let config = generators::differential_config(&mut u).unwrap();
-//! let wasm = generators::module(&mut u, config).unwrap();
+//! # fn main() -> arbitrary::Result<()> {
+//! let input = generators::seeded_input(1, false);
+//! let mut u = Unstructured::new(&input);
+//! let config = generators::differential_config(&mut u)?;
+//! let wasm = generators::module(&mut u, config)?;
 //! let report = oracles::differential(&wasm, &mut u, &oracles::Budget::default());
 //! assert!(report.divergence.is_none(), "{report:?}");
+//! # Ok(())
+//! # }
 //! ```
 #![deny(missing_docs)]
 

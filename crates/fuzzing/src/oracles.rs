@@ -185,20 +185,21 @@ pub fn differential(wasm: &[u8], u: &mut Unstructured<'_>, budget: &Budget) -> D
     report
 }
 
-/// Names the engine that ran out of something, if one did.
+/// Names the engine that ran out of something, if one did. Checked after
+/// each engine's step: the engines after it do not run the step at all (an
+/// unmetered one might not finish it).
 fn exhausted(outcomes: &[(EngineKind, Outcome)]) -> Option<String> {
     let (engine, how) = outcomes.iter().find_map(|(e, o)| match o {
         Outcome::Exhausted(how) => Some((e, how)),
         _ => None,
     })?;
-    let all = outcomes.iter().all(|(_, o)| matches!(o, Outcome::Exhausted(h) if h == how));
     let how = match how {
         Exhaustion::Fuel => "out of fuel",
         Exhaustion::Stack => "stack exhausted",
         Exhaustion::Epoch => "epoch deadline",
         Exhaustion::Resources => "resources exhausted",
     };
-    Some(if all { format!("all engines: {how}") } else { format!("{}: {how}", engine.name()) })
+    Some(format!("{}: {how}", engine.name()))
 }
 
 /// A known defect of another engine that explains `d`: it applies only when

@@ -4,6 +4,7 @@
 use arbitrary::Unstructured;
 use wisp_fuzzing::engines::{EngineKind, WasmiDefect, wasmi_known_defect};
 use wisp_fuzzing::oracles::{self, Budget};
+use wisp_fuzzing::values::{Exhaustion, Outcome};
 
 fn run(wat: &str, input: &[u8]) -> oracles::DiffReport {
     let wasm = wat::parse_str(wat).unwrap();
@@ -90,4 +91,21 @@ fn known_wasmi_defects_are_recognised() {
     let plain =
         wat::parse_str(r#"(module (func (export "f") (result i32) (i32.const 1)))"#).unwrap();
     assert_eq!(wasmi_known_defect(&plain), None);
+}
+
+/// Each engine alone runs a guest that never stops to the end of its fuel,
+/// on a test thread's small stack (wasmi's default dispatch overflowed it
+/// in test builds).
+#[test]
+fn every_metered_engine_runs_out_of_fuel_on_its_own() {
+    let wasm = wat::parse_str(r#"(module (func (export "spin") (loop (br 0))))"#).unwrap();
+    for engine in EngineKind::available_engines().into_iter().filter(|e| e.metered()) {
+        let mut instance = engine.instantiate(&wasm, 100_000).unwrap_or_else(|o| panic!("{o:?}"));
+        let outcome = instance.call("spin", &[], &[], 100_000);
+        assert!(
+            matches!(outcome, Outcome::Exhausted(Exhaustion::Fuel)),
+            "{}: {outcome:?}",
+            engine.name()
+        );
+    }
 }
