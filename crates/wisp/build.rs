@@ -1,7 +1,21 @@
-//! Builds the small C helper that catches traps (`setjmp`/`longjmp` cannot
-//! be written in Rust).
+//! Two build-time decisions:
+//!
+//! * how the interpreter dispatches (see `src/interp/dispatch.rs`):
+//!   threaded, with every handler tail-calling the next, when the crate is
+//!   optimized (which turns those calls into jumps); otherwise a loop, since
+//!   unoptimized tail calls would grow the host stack with every
+//!   instruction;
+//! * the small C helper that catches traps in compiled code (`setjmp` and
+//!   `longjmp` cannot be written in Rust).
 
 fn main() {
-    println!("cargo:rerun-if-changed=src/vm/unwind.c");
+    println!("cargo::rustc-check-cfg=cfg(wisp_threaded)");
+    println!("cargo::rerun-if-env-changed=OPT_LEVEL");
+    let opt_level = std::env::var("OPT_LEVEL").unwrap_or_default();
+    if matches!(opt_level.as_str(), "2" | "3") {
+        println!("cargo::rustc-cfg=wisp_threaded");
+    }
+
+    println!("cargo::rerun-if-changed=src/vm/unwind.c");
     cc::Build::new().file("src/vm/unwind.c").warnings(true).compile("wisp_unwind");
 }

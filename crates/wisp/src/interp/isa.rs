@@ -20,8 +20,10 @@ macro_rules! isa {
         branch_cmp_imm { $($brci:ident)* }
         other { $($other:tt)* }
     ) => {
-        /// One interpreter instruction.
+        /// One interpreter instruction. `repr(u16)` puts the opcode in the
+        /// first two bytes, where the dispatch reads it.
         #[derive(Debug, Clone, Copy, PartialEq)]
+        #[repr(u16)]
         pub(crate) enum Instr {
             $( $bin(Reg, Reg, Reg), )*
             $( $un(Reg, Reg), )*

@@ -1,7 +1,8 @@
 //! The interpreter tier: lazy translation to register bytecode
-//! (`translate`), the instruction set (`isa`), and the dispatch loop
-//! (`executor`).
+//! (`translate`), the instruction set (`isa`), the threaded dispatch
+//! (`dispatch`) and the machine it runs on (`executor`).
 
+mod dispatch;
 mod executor;
 mod isa;
 mod ops;

@@ -27,8 +27,9 @@ pub(crate) struct CompiledFunc {
     pub param_cells: u32,
     /// Cells taken by parameters and declared locals.
     pub local_cells: u32,
-    /// Values of the constant registers, which follow the locals.
-    pub const_cells: Box<[u64]>,
+    /// Initial values of the cells after the parameters: zeros for the
+    /// declared locals, then the constant registers.
+    pub frame_init: Box<[u64]>,
 }
 
 /// The largest frame a function may use, in cells.
@@ -100,7 +101,9 @@ pub(crate) fn translate(
         frame_cells: t.max_cells,
         param_cells,
         local_cells: t.local_cells,
-        const_cells: t.const_values.into(),
+        frame_init: std::iter::repeat_n(0, (t.local_cells - param_cells) as usize)
+            .chain(t.const_values)
+            .collect(),
     })
 }
 

@@ -1,0 +1,1287 @@
+//! Threaded dispatch: one handler function per instruction.
+//!
+//! Every handler executes its instruction and then continues with the next
+//! one by calling that instruction's handler, looked up by opcode in
+//! [`HANDLERS`], as its very last action. With optimizations on, those calls
+//! compile to plain jumps (sibling calls: every handler has the same
+//! signature and returns what its callee returns), so the machine code is
+//! threaded: each handler ends in its own indirect jump, which the branch
+//! predictor learns per instruction, and the hot state travels in argument
+//! registers instead of memory:
+//!
+//! - `ip`: the instruction being executed,
+//! - `regs`: the current frame's first cell,
+//! - `mem`: the base of memory 0 (its length is [`Ctx::mem_len`]),
+//! - `code`: the current function's first instruction (jump targets are
+//!   indices from it),
+//! - `cx`: the store and the machine, for calls, returns, globals and traps.
+//!
+//! Without optimizations the compiler makes every such call a real one, and
+//! the host stack would grow with every instruction executed. The build
+//! script therefore enables `wisp_threaded` only when the crate is optimized;
+//! otherwise each handler returns [`Exit::Next`] to a loop in [`execute`]
+//! that calls the next one.
+//!
+//! Instructions with heavy or rare semantics (memory and table bulk
+//! operations, SIMD, fuel and epoch checks, ...) share one handler,
+//! [`rare`], which runs them out of line.
+//!
+//! Accesses through `ip`, `regs` and `mem` are unchecked; what makes them
+//! sound is established elsewhere and re-established after anything that
+//! may move or change them (calls, returns, stack growth, `memory.grow`,
+//! host calls):
+//! - the translator only emits register operands below the function's
+//!   `frame_cells`, and every frame has that many cells in the stack
+//!   (`run`, `enter`, `tail_call` grow the stack first);
+//! - every code path of a translated function ends in a jump, return or
+//!   trap, and jump targets are inside the function, so `ip` stays within
+//!   the code;
+//! - loads and stores check `address + size <= mem_len` first.
+//!
+//! Debug builds (and the test profile) assert the first two on every
+//! access, which the spec suites then exercise.
+
+use super::executor::{Ctx, addr};
+use super::isa::Instr;
+use super::{ops, simd};
+use crate::{Error, Trap};
+
+/// Why a handler returned.
+#[must_use]
+pub(super) enum Exit {
+    /// Continue with the instruction at `m.ip` (only without threading).
+    #[cfg(not(wisp_threaded))]
+    Next,
+    /// The entry function returned.
+    Done,
+    /// The execution failed; the error is in `m.pending`.
+    Trap,
+    /// A host function must be called; see `m.pending`.
+    Host,
+}
+
+/// A handler: executes the instruction at `ip` and everything after it
+/// until the execution exits.
+///
+/// # Safety
+///
+/// `ip` points at an instruction of the current function whose opcode maps
+/// to this handler, `code` at that function's first instruction, `regs` at
+/// the current frame (with `frame_cells` cells) and `mem` at memory 0 of the
+/// current instance, `cx.mem_len` bytes long.
+type Handler = unsafe fn(*const Instr, *mut u64, *mut u8, *const Instr, &mut Ctx<'_>) -> Exit;
+
+/// The opcode of an instruction: its discriminant, the first field of its
+/// representation (`Instr` is `repr(u16)`).
+const fn opcode(instr: &Instr) -> usize {
+    // SAFETY: a `repr(u16)` enum starts with its `u16` discriminant.
+    (unsafe { *(instr as *const Instr).cast::<u16>() }) as usize
+}
+
+/// Size of the handler table: above the number of opcodes (a unit test
+/// checks this).
+const OPCODES: usize = 512;
+
+/// The handler of the instruction at `ip`.
+///
+/// # Safety
+///
+/// `ip` points at an instruction.
+#[inline(always)]
+unsafe fn handler(ip: *const Instr) -> Handler {
+    // SAFETY: `ip` points at an instruction (caller).
+    let op = opcode(unsafe { &*ip });
+    debug_assert!(op < OPCODES);
+    // SAFETY: opcodes are below `OPCODES`.
+    unsafe { *HANDLERS.get_unchecked(op) }
+}
+
+/// Where a handler finds an instruction its opcode does not map to.
+///
+/// # Safety
+///
+/// Never called: [`with_handlers`] maps each opcode to its own handler.
+#[inline(always)]
+unsafe fn wrong_handler() -> ! {
+    if cfg!(debug_assertions) {
+        unreachable!("opcode and handler disagree")
+    }
+    // SAFETY: unreachable (see above).
+    unsafe { std::hint::unreachable_unchecked() }
+}
+
+/// Handlers by opcode; opcodes without their own handler go to [`rare`].
+static HANDLERS: [Handler; OPCODES] = with_handlers([rare as Handler; OPCODES]);
+
+/// Derives the hot state from the machine: the instruction at `m.ip`, the
+/// frame, memory 0 and the code.
+#[inline(always)]
+fn state(cx: &mut Ctx<'_>) -> (*const Instr, *mut u64, *mut u8, *const Instr) {
+    let code = cx.m.code.code.as_ptr();
+    debug_assert!(cx.m.ip < cx.m.code.code.len());
+    // SAFETY: `m.ip` indexes the current function's code.
+    let ip = unsafe { code.add(cx.m.ip) };
+    debug_assert!(cx.m.fp + cx.m.code.frame_cells as usize <= cx.m.stack.len());
+    // SAFETY: the current frame lies within the stack.
+    let regs = unsafe { cx.m.stack.as_mut_ptr().add(cx.m.fp) };
+    let mem = cx.mem_view();
+    (ip, regs, mem, code)
+}
+
+/// Runs from `m.ip` until the execution returns, fails, or needs a host call.
+#[cfg(wisp_threaded)]
+pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
+    let (ip, regs, mem, code) = state(cx);
+    stack_check::set_base(cx);
+    // SAFETY: `state` establishes the handler contract.
+    unsafe { handler(ip)(ip, regs, mem, code, cx) }
+}
+
+/// Runs from `m.ip` until the execution returns, fails, or needs a host call.
+#[cfg(not(wisp_threaded))]
+pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
+    loop {
+        let (ip, regs, mem, code) = state(cx);
+        // SAFETY: `state` establishes the handler contract.
+        match unsafe { handler(ip)(ip, regs, mem, code, cx) } {
+            Exit::Next => {}
+            exit => return exit,
+        }
+    }
+}
+
+/// Continues with the instruction at `ip`: a tail call to its handler.
+#[cfg(wisp_threaded)]
+macro_rules! next {
+    ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr) => {{
+        let ip: *const Instr = $ip;
+        debug_assert!(
+            // SAFETY: both point into the current function's code.
+            (unsafe { ip.offset_from($code) } as usize) < $cx.m.code.code.len()
+        );
+        stack_check::check($cx);
+        // SAFETY: `ip` is within the code (see the module docs), and the
+        // other arguments are passed on unchanged or re-derived.
+        return unsafe { handler(ip)(ip, $regs, $mem, $code, $cx) };
+    }};
+}
+
+/// Continues with the instruction at `ip`: back to the loop in [`execute`].
+#[cfg(not(wisp_threaded))]
+macro_rules! next {
+    ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr) => {{
+        let _ = ($regs, $mem);
+        // SAFETY: both point into the current function's code.
+        $cx.m.ip = unsafe { $ip.offset_from($code) } as usize;
+        return Exit::Next;
+    }};
+}
+
+/// A check, in debug builds with threading, that handlers really end in
+/// jumps: the host stack must not grow as instructions execute.
+#[cfg(all(wisp_threaded, debug_assertions, target_arch = "x86_64"))]
+mod stack_check {
+    use std::cell::Cell;
+
+    use super::Ctx;
+
+    /// Room for the handlers' own frames below the first one.
+    const SLACK: usize = 16 << 10;
+
+    thread_local! {
+        /// The stack pointer where the current execution started.
+        static BASE: Cell<usize> = const { Cell::new(0) };
+    }
+
+    fn sp() -> usize {
+        let sp: usize;
+        // SAFETY: reads the stack pointer; no memory or flags are touched.
+        unsafe {
+            std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+        };
+        sp
+    }
+
+    pub(super) fn set_base(_: &mut Ctx<'_>) {
+        BASE.set(sp());
+    }
+
+    #[inline(always)]
+    pub(super) fn check(_: &Ctx<'_>) {
+        assert!(
+            sp() + SLACK >= BASE.get(),
+            "a handler's call to the next one was not compiled to a jump"
+        );
+    }
+}
+
+#[cfg(all(wisp_threaded, not(all(debug_assertions, target_arch = "x86_64"))))]
+mod stack_check {
+    use super::Ctx;
+
+    #[inline(always)]
+    pub(super) fn set_base(_: &mut Ctx<'_>) {}
+
+    #[inline(always)]
+    pub(super) fn check(_: &Ctx<'_>) {}
+}
+
+#[inline(always)]
+fn f32_of(c: u64) -> f32 {
+    f32::from_bits(c as u32)
+}
+
+#[inline(always)]
+fn f64_of(c: u64) -> f64 {
+    f64::from_bits(c)
+}
+
+#[inline(always)]
+fn from_f32(v: f32) -> u64 {
+    u64::from(v.to_bits())
+}
+
+#[inline(always)]
+fn from_f64(v: f64) -> u64 {
+    v.to_bits()
+}
+
+fn i32(c: u64) -> u32 {
+    c as u32
+}
+fn s32(c: u64) -> i32 {
+    c as u32 as i32
+}
+fn s64(c: u64) -> i64 {
+    c as i64
+}
+fn u64_(c: u64) -> u64 {
+    c
+}
+
+/// Helpers for handler bodies; they expand to `get!`/`set!`, which each
+/// handler defines over its own frame.
+macro_rules! get128 {
+    ($r:expr) => {{
+        let r = $r as u32;
+        u128::from(get!(r)) | (u128::from(get!(r + 1)) << 64)
+    }};
+}
+macro_rules! set128 {
+    ($r:expr, $v:expr) => {{
+        let v: u128 = $v;
+        let r = $r as u32;
+        set!(r, v as u64);
+        set!(r + 1, (v >> 64) as u64);
+    }};
+}
+macro_rules! i32bin {
+    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+        let $x = get!($a) as u32;
+        let $y = get!($b) as u32;
+        set!($d, u64::from($e))
+    }};
+}
+macro_rules! i64bin {
+    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+        let $x = get!($a);
+        let $y = get!($b);
+        set!($d, $e)
+    }};
+}
+macro_rules! f32bin {
+    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+        let $x = f32_of(get!($a));
+        let $y = f32_of(get!($b));
+        set!($d, from_f32($e))
+    }};
+}
+macro_rules! f64bin {
+    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+        let $x = f64_of(get!($a));
+        let $y = f64_of(get!($b));
+        set!($d, from_f64($e))
+    }};
+}
+macro_rules! cmp {
+    ($d:expr, $a:expr, $b:expr, $conv:ident, |$x:ident, $y:ident| $e:expr) => {{
+        let $x = $conv(get!($a));
+        let $y = $conv(get!($b));
+        set!($d, u64::from($e))
+    }};
+}
+macro_rules! un {
+    ($d:expr, $a:expr, |$x:ident| $e:expr) => {{
+        let $x = get!($a);
+        set!($d, $e)
+    }};
+}
+/// A conditional branch. The taken path is marked cold only so that the
+/// compiler keeps a branch: with two equally likely paths it would pick the
+/// next instruction's address with a conditional move, and everything after
+/// would wait for the comparison instead of running ahead on the branch
+/// prediction. Each path then also ends in its own indirect jump.
+macro_rules! br_if {
+    ($cond:expr, $t:expr) => {{
+        if $cond {
+            std::hint::cold_path();
+            jump!($t);
+        }
+    }};
+}
+
+/// A zero operand, for building an instruction only to read its opcode.
+macro_rules! zero {
+    ($f:ident) => {
+        // SAFETY: handler operands are integers, for which zero is valid.
+        unsafe { std::mem::zeroed() }
+    };
+}
+
+/// Defines one handler per listed instruction and `with_handlers`, which
+/// enters them in a table. In a body, `get!`/`set!` access registers,
+/// `extra!` takes the following `Extra` word, `jump!` branches, `tri!`
+/// traps on an error, `ld!`/`st!` access memory 0, `sync!` stores the
+/// position after this instruction in `m.ip` and `reload!` derives the state
+/// anew from the machine after a call or return.
+macro_rules! handlers {
+    (
+        ($ip:ident, $regs:ident, $mem:ident, $code:ident, $cx:ident);
+        $( $name:ident $( ( $($f:ident),* ) )? => $body:block )*
+    ) => {
+        $(
+            #[allow(non_snake_case, unused_mut, unused_macros, unused_variables, unused_assignments)]
+            unsafe fn $name(
+                $ip: *const Instr,
+                $regs: *mut u64,
+                $mem: *mut u8,
+                $code: *const Instr,
+                $cx: &mut Ctx<'_>,
+            ) -> Exit {
+                // SAFETY: the table maps this opcode to this handler.
+                let Instr::$name $( ( $($f),* ) )? = (unsafe { *$ip }) else {
+                    // SAFETY: as above.
+                    unsafe { wrong_handler() }
+                };
+                // SAFETY: every instruction is followed by another or ends
+                // the path, so one past it is at most one past the end.
+                let mut $ip = unsafe { $ip.add(1) };
+                let mut $regs = $regs;
+                let mut $mem = $mem;
+                let mut $code = $code;
+                macro_rules! get {
+                    ($r:expr) => {{
+                        let r = $r as usize;
+                        debug_assert!(r < $cx.m.code.frame_cells as usize);
+                        // SAFETY: registers are below `frame_cells`.
+                        unsafe { *$regs.add(r) }
+                    }};
+                }
+                macro_rules! set {
+                    ($r:expr, $v:expr) => {{
+                        let v: u64 = $v;
+                        let r = $r as usize;
+                        debug_assert!(r < $cx.m.code.frame_cells as usize);
+                        // SAFETY: registers are below `frame_cells`.
+                        unsafe { *$regs.add(r) = v };
+                    }};
+                }
+                macro_rules! tri {
+                    ($e:expr) => {
+                        match $e {
+                            Ok(v) => v,
+                            Err(t) => return $cx.trap(t),
+                        }
+                    };
+                }
+                macro_rules! extra {
+                    () => {{
+                        // SAFETY: the translator follows this instruction
+                        // with an `Extra` word, so `ip` is still within the code.
+                        let Instr::Extra(a, b, c) = (unsafe { *$ip }) else {
+                            unreachable!("translator emits Extra after this instruction")
+                        };
+                        // SAFETY: as above; the function continues after the word.
+                        $ip = unsafe { $ip.add(1) };
+                        (a, b, c)
+                    }};
+                }
+                macro_rules! jump {
+                    ($t:expr) => {{
+                        let t = $t as usize;
+                        debug_assert!(t < $cx.m.code.code.len());
+                        // SAFETY: jump targets are inside the function.
+                        $ip = unsafe { $code.add(t) };
+                    }};
+                }
+                macro_rules! ea {
+                    ($a:expr, $o:expr, $n:literal) => {{
+                        let ea = u64::from(get!($a) as u32) + u64::from($o);
+                        if ea + $n > $cx.mem_len as u64 {
+                            return $cx.trap(Trap::MemoryOutOfBounds);
+                        }
+                        ea as usize
+                    }};
+                }
+                macro_rules! ld {
+                    ($d:expr, $a:expr, $o:expr, $n:literal, |$b:ident| $e:expr) => {{
+                        let ea = ea!($a, $o, $n);
+                        // SAFETY: `ea + N <= mem_len`, and `mem`/`mem_len`
+                        // describe memory 0 as it is now. (Byte arrays need
+                        // no alignment; unlike `read_unaligned`, a plain
+                        // read needs no stack temporary, which would keep
+                        // checked builds from compiling the tail call to a jump.)
+                        let $b: [u8; $n] = unsafe { *$mem.add(ea).cast::<[u8; $n]>() };
+                        set!($d, $e)
+                    }};
+                }
+                macro_rules! st {
+                    ($a:expr, $v:expr, $o:expr, $n:literal, |$x:ident| $e:expr) => {{
+                        let $x = get!($v);
+                        let bytes: [u8; $n] = $e;
+                        let ea = ea!($a, $o, $n);
+                        // SAFETY: as for loads.
+                        unsafe { *$mem.add(ea).cast::<[u8; $n]>() = bytes };
+                    }};
+                }
+                macro_rules! sync {
+                    () => {{
+                        // SAFETY: both point into the current function's code.
+                        $cx.m.ip = unsafe { $ip.offset_from($code) } as usize;
+                    }};
+                }
+                macro_rules! reload {
+                    ($inst:expr) => {{
+                        $code = $cx.m.code.code.as_ptr();
+                        debug_assert!($cx.m.ip < $cx.m.code.code.len());
+                        // SAFETY: `m.ip` indexes the current function's code.
+                        $ip = unsafe { $code.add($cx.m.ip) };
+                        debug_assert!($cx.m.fp + $cx.m.code.frame_cells as usize <= $cx.m.stack.len());
+                        // SAFETY: the current frame lies within the stack.
+                        $regs = unsafe { $cx.m.stack.as_mut_ptr().add($cx.m.fp) };
+                        // Memory 0 only changes with the instance (or by
+                        // `memory.grow`, which updates `mem` itself).
+                        if $cx.m.inst != $inst {
+                            $mem = $cx.mem_view();
+                        }
+                    }};
+                }
+                $body
+                next!($ip, $regs, $mem, $code, $cx)
+            }
+        )*
+
+        const fn with_handlers(mut table: [Handler; OPCODES]) -> [Handler; OPCODES] {
+            $( table[opcode(&Instr::$name $( ( $(zero!($f)),* ) )?)] = $name; )*
+            table
+        }
+    };
+}
+
+/// Makes a call (`$call`, a `Result<bool>` as from `Ctx::call`), then
+/// continues in the callee, or leaves for the driver to call a host
+/// function, or fails.
+macro_rules! call {
+    ($cx:ident, $call:expr) => {{
+        sync!();
+        let inst = $cx.m.inst;
+        match $call {
+            Ok(false) => reload!(inst),
+            Ok(true) => return Exit::Host,
+            Err(e) => return $cx.fail(e),
+        }
+    }};
+}
+
+/// Returns to the caller and continues there.
+macro_rules! ret {
+    ($cx:ident) => {{
+        let inst = $cx.m.inst;
+        if !$cx.ret() {
+            return Exit::Done;
+        }
+        reload!(inst);
+    }};
+}
+
+/// The store function a `call_indirect` reaches (its table in the
+/// following `Extra` word).
+macro_rules! indirect_target {
+    ($cx:ident, $index:expr, $ty:expr) => {{
+        let (table, _, _) = extra!();
+        tri!($cx.indirect_target(table, get!($index), $ty))
+    }};
+}
+
+/// The store function a function reference names; traps on null.
+macro_rules! func_ref {
+    ($cx:ident, $r:expr) => {
+        match get!($r).checked_sub(1) {
+            Some(func) => func as u32,
+            None => return $cx.trap(Trap::NullFunctionReference),
+        }
+    };
+}
+
+handlers! {
+    (ip, regs, mem, code, cx);
+    I32Add(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_add(y)) }
+    I32Sub(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_sub(y)) }
+    I32Mul(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_mul(y)) }
+    I32DivS(d, a, b) => {
+        i32bin!(d, a, b, |x, y| tri!(ops::i32_div_s(x as i32, y as i32)) as u32)
+    }
+    I32DivU(d, a, b) => { i32bin!(d, a, b, |x, y| tri!(ops::i32_div_u(x, y))) }
+    I32RemS(d, a, b) => {
+        i32bin!(d, a, b, |x, y| tri!(ops::i32_rem_s(x as i32, y as i32)) as u32)
+    }
+    I32RemU(d, a, b) => { i32bin!(d, a, b, |x, y| tri!(ops::i32_rem_u(x, y))) }
+    I32And(d, a, b) => { i32bin!(d, a, b, |x, y| x & y) }
+    I32Or(d, a, b) => { i32bin!(d, a, b, |x, y| x | y) }
+    I32Xor(d, a, b) => { i32bin!(d, a, b, |x, y| x ^ y) }
+    I32Shl(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_shl(y)) }
+    I32ShrS(d, a, b) => { i32bin!(d, a, b, |x, y| (x as i32).wrapping_shr(y) as u32) }
+    I32ShrU(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_shr(y)) }
+    I32Rotl(d, a, b) => { i32bin!(d, a, b, |x, y| x.rotate_left(y % 32)) }
+    I32Rotr(d, a, b) => { i32bin!(d, a, b, |x, y| x.rotate_right(y % 32)) }
+    I32Eq(d, a, b) => { cmp!(d, a, b, i32, |x, y| x == y) }
+    I32Ne(d, a, b) => { cmp!(d, a, b, i32, |x, y| x != y) }
+    I32LtS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x < y) }
+    I32LtU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x < y) }
+    I32GtS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x > y) }
+    I32GtU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x > y) }
+    I32LeS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x <= y) }
+    I32LeU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x <= y) }
+    I32GeS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x >= y) }
+    I32GeU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x >= y) }
+    I64Add(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_add(y)) }
+    I64Sub(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_sub(y)) }
+    I64Mul(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_mul(y)) }
+    I64DivS(d, a, b) => {
+        i64bin!(d, a, b, |x, y| tri!(ops::i64_div_s(x as i64, y as i64)) as u64)
+    }
+    I64DivU(d, a, b) => { i64bin!(d, a, b, |x, y| tri!(ops::i64_div_u(x, y))) }
+    I64RemS(d, a, b) => {
+        i64bin!(d, a, b, |x, y| tri!(ops::i64_rem_s(x as i64, y as i64)) as u64)
+    }
+    I64RemU(d, a, b) => { i64bin!(d, a, b, |x, y| tri!(ops::i64_rem_u(x, y))) }
+    I64And(d, a, b) => { i64bin!(d, a, b, |x, y| x & y) }
+    I64Or(d, a, b) => { i64bin!(d, a, b, |x, y| x | y) }
+    I64Xor(d, a, b) => { i64bin!(d, a, b, |x, y| x ^ y) }
+    I64Shl(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_shl(y as u32)) }
+    I64ShrS(d, a, b) => {
+        i64bin!(d, a, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
+    }
+    I64ShrU(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_shr(y as u32)) }
+    I64Rotl(d, a, b) => { i64bin!(d, a, b, |x, y| x.rotate_left((y % 64) as u32)) }
+    I64Rotr(d, a, b) => { i64bin!(d, a, b, |x, y| x.rotate_right((y % 64) as u32)) }
+    I64Eq(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x == y) }
+    I64Ne(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x != y) }
+    I64LtS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x < y) }
+    I64LtU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x < y) }
+    I64GtS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x > y) }
+    I64GtU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x > y) }
+    I64LeS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x <= y) }
+    I64LeU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x <= y) }
+    I64GeS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x >= y) }
+    I64GeU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x >= y) }
+    F32Add(d, a, b) => { f32bin!(d, a, b, |x, y| x + y) }
+    F32Sub(d, a, b) => { f32bin!(d, a, b, |x, y| x - y) }
+    F32Mul(d, a, b) => { f32bin!(d, a, b, |x, y| x * y) }
+    F32Div(d, a, b) => { f32bin!(d, a, b, |x, y| x / y) }
+    F32Min(d, a, b) => { f32bin!(d, a, b, |x, y| ops::f32_min(x, y)) }
+    F32Max(d, a, b) => { f32bin!(d, a, b, |x, y| ops::f32_max(x, y)) }
+    F32Copysign(d, a, b) => {
+        let x = get!(a) as u32;
+        let y = get!(b) as u32;
+        set!(d, u64::from((x & 0x7fff_ffff) | (y & 0x8000_0000)))
+    }
+    F32Eq(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x == y) }
+    F32Ne(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x != y) }
+    F32Lt(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x < y) }
+    F32Gt(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x > y) }
+    F32Le(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x <= y) }
+    F32Ge(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x >= y) }
+    F64Add(d, a, b) => { f64bin!(d, a, b, |x, y| x + y) }
+    F64Sub(d, a, b) => { f64bin!(d, a, b, |x, y| x - y) }
+    F64Mul(d, a, b) => { f64bin!(d, a, b, |x, y| x * y) }
+    F64Div(d, a, b) => { f64bin!(d, a, b, |x, y| x / y) }
+    F64Min(d, a, b) => { f64bin!(d, a, b, |x, y| ops::f64_min(x, y)) }
+    F64Max(d, a, b) => { f64bin!(d, a, b, |x, y| ops::f64_max(x, y)) }
+    F64Copysign(d, a, b) => {
+        let x = get!(a);
+        let y = get!(b);
+        set!(d, (x & !(1 << 63)) | (y & (1 << 63)))
+    }
+    F64Eq(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x == y) }
+    F64Ne(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x != y) }
+    F64Lt(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x < y) }
+    F64Gt(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x > y) }
+    F64Le(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x <= y) }
+    F64Ge(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x >= y) }
+    I32Eqz(d, a) => { un!(d, a, |x| u64::from(x as u32 == 0)) }
+    I32Clz(d, a) => { un!(d, a, |x| u64::from((x as u32).leading_zeros())) }
+    I32Ctz(d, a) => { un!(d, a, |x| u64::from((x as u32).trailing_zeros())) }
+    I32Popcnt(d, a) => { un!(d, a, |x| u64::from((x as u32).count_ones())) }
+    I64Eqz(d, a) => { un!(d, a, |x| u64::from(x == 0)) }
+    I64Clz(d, a) => { un!(d, a, |x| u64::from(x.leading_zeros())) }
+    I64Ctz(d, a) => { un!(d, a, |x| u64::from(x.trailing_zeros())) }
+    I64Popcnt(d, a) => { un!(d, a, |x| u64::from(x.count_ones())) }
+    F32Abs(d, a) => { un!(d, a, |x| x & 0x7fff_ffff) }
+    F32Neg(d, a) => { un!(d, a, |x| (x as u32 ^ 0x8000_0000) as u64) }
+    F32Ceil(d, a) => { un!(d, a, |x| from_f32(ops::quiet_f32(f32_of(x).ceil()))) }
+    F32Floor(d, a) => { un!(d, a, |x| from_f32(ops::quiet_f32(f32_of(x).floor()))) }
+    F32Trunc(d, a) => { un!(d, a, |x| from_f32(ops::quiet_f32(f32_of(x).trunc()))) }
+    F32Nearest(d, a) => {
+        un!(d, a, |x| from_f32(ops::quiet_f32(f32_of(x).round_ties_even())))
+    }
+    F32Sqrt(d, a) => { un!(d, a, |x| from_f32(f32_of(x).sqrt())) }
+    F64Abs(d, a) => { un!(d, a, |x| x & !(1 << 63)) }
+    F64Neg(d, a) => { un!(d, a, |x| x ^ (1 << 63)) }
+    F64Ceil(d, a) => { un!(d, a, |x| from_f64(ops::quiet_f64(f64_of(x).ceil()))) }
+    F64Floor(d, a) => { un!(d, a, |x| from_f64(ops::quiet_f64(f64_of(x).floor()))) }
+    F64Trunc(d, a) => { un!(d, a, |x| from_f64(ops::quiet_f64(f64_of(x).trunc()))) }
+    F64Nearest(d, a) => {
+        un!(d, a, |x| from_f64(ops::quiet_f64(f64_of(x).round_ties_even())))
+    }
+    F64Sqrt(d, a) => { un!(d, a, |x| from_f64(f64_of(x).sqrt())) }
+    I32WrapI64(d, a) => { un!(d, a, |x| x & 0xffff_ffff) }
+    I32TruncF32S(d, a) => {
+        un!(d, a, |x| tri!(ops::i32_trunc_f32_s(f32_of(x))) as u32 as u64)
+    }
+    I32TruncF32U(d, a) => {
+        un!(d, a, |x| u64::from(tri!(ops::i32_trunc_f32_u(f32_of(x)))))
+    }
+    I32TruncF64S(d, a) => {
+        un!(d, a, |x| tri!(ops::i32_trunc_f64_s(f64_of(x))) as u32 as u64)
+    }
+    I32TruncF64U(d, a) => {
+        un!(d, a, |x| u64::from(tri!(ops::i32_trunc_f64_u(f64_of(x)))))
+    }
+    I64ExtendI32S(d, a) => { un!(d, a, |x| x as u32 as i32 as i64 as u64) }
+    I64ExtendI32U(d, a) => { un!(d, a, |x| x as u32 as u64) }
+    I64TruncF32S(d, a) => {
+        un!(d, a, |x| tri!(ops::i64_trunc_f32_s(f32_of(x))) as u64)
+    }
+    I64TruncF32U(d, a) => { un!(d, a, |x| tri!(ops::i64_trunc_f32_u(f32_of(x)))) }
+    I64TruncF64S(d, a) => {
+        un!(d, a, |x| tri!(ops::i64_trunc_f64_s(f64_of(x))) as u64)
+    }
+    I64TruncF64U(d, a) => { un!(d, a, |x| tri!(ops::i64_trunc_f64_u(f64_of(x)))) }
+    F32ConvertI32S(d, a) => { un!(d, a, |x| from_f32(x as u32 as i32 as f32)) }
+    F32ConvertI32U(d, a) => { un!(d, a, |x| from_f32(x as u32 as f32)) }
+    F32ConvertI64S(d, a) => { un!(d, a, |x| from_f32(x as i64 as f32)) }
+    F32ConvertI64U(d, a) => { un!(d, a, |x| from_f32(x as f32)) }
+    F32DemoteF64(d, a) => { un!(d, a, |x| from_f32(f64_of(x) as f32)) }
+    F64ConvertI32S(d, a) => { un!(d, a, |x| from_f64(f64::from(x as u32 as i32))) }
+    F64ConvertI32U(d, a) => { un!(d, a, |x| from_f64(f64::from(x as u32))) }
+    F64ConvertI64S(d, a) => { un!(d, a, |x| from_f64(x as i64 as f64)) }
+    F64ConvertI64U(d, a) => { un!(d, a, |x| from_f64(x as f64)) }
+    F64PromoteF32(d, a) => { un!(d, a, |x| from_f64(f64::from(f32_of(x)))) }
+    I32Extend8S(d, a) => { un!(d, a, |x| x as u8 as i8 as i32 as u32 as u64) }
+    I32Extend16S(d, a) => { un!(d, a, |x| x as u16 as i16 as i32 as u32 as u64) }
+    I64Extend8S(d, a) => { un!(d, a, |x| x as u8 as i8 as i64 as u64) }
+    I64Extend16S(d, a) => { un!(d, a, |x| x as u16 as i16 as i64 as u64) }
+    I64Extend32S(d, a) => { un!(d, a, |x| x as u32 as i32 as i64 as u64) }
+    // Rust's float-to-int `as` saturates and maps NaN to 0,
+    // which is exactly the `trunc_sat` semantics.
+    I32TruncSatF32S(d, a) => { un!(d, a, |x| f32_of(x) as i32 as u32 as u64) }
+    I32TruncSatF32U(d, a) => { un!(d, a, |x| u64::from(f32_of(x) as u32)) }
+    I32TruncSatF64S(d, a) => { un!(d, a, |x| f64_of(x) as i32 as u32 as u64) }
+    I32TruncSatF64U(d, a) => { un!(d, a, |x| u64::from(f64_of(x) as u32)) }
+    I64TruncSatF32S(d, a) => { un!(d, a, |x| f32_of(x) as i64 as u64) }
+    I64TruncSatF32U(d, a) => { un!(d, a, |x| f32_of(x) as u64) }
+    I64TruncSatF64S(d, a) => { un!(d, a, |x| f64_of(x) as i64 as u64) }
+    I64TruncSatF64U(d, a) => { un!(d, a, |x| f64_of(x) as u64) }
+    Copy(d, a) => { un!(d, a, |x| x) }
+    Copy2(d, a) => { set128!(d, get128!(a)) }
+    I32AddImm(d, a, i) => {
+        un!(d, a, |x| u64::from((x as u32).wrapping_add(i as u32)))
+    }
+    I32MulImm(d, a, i) => {
+        un!(d, a, |x| u64::from((x as u32).wrapping_mul(i as u32)))
+    }
+    I32AndImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 & i as u32)) }
+    I32OrImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 | i as u32)) }
+    I32XorImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 ^ i as u32)) }
+    I32ShlImm(d, a, i) => {
+        un!(d, a, |x| u64::from((x as u32).wrapping_shl(i as u32)))
+    }
+    I32ShrSImm(d, a, i) => {
+        un!(d, a, |x| u64::from((x as i32).wrapping_shr(i as u32) as u32))
+    }
+    I32ShrUImm(d, a, i) => {
+        un!(d, a, |x| u64::from((x as u32).wrapping_shr(i as u32)))
+    }
+    I32EqImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 == i as u32)) }
+    I32NeImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 != i as u32)) }
+    I32LtSImm(d, a, i) => { un!(d, a, |x| u64::from((x as i32) < i)) }
+    I32LtUImm(d, a, i) => { un!(d, a, |x| u64::from((x as u32) < i as u32)) }
+    I32GtSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i32 > i)) }
+    I32GtUImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 > i as u32)) }
+    I32LeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i32 <= i)) }
+    I32LeUImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 <= i as u32)) }
+    I32GeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i32 >= i)) }
+    I32GeUImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 >= i as u32)) }
+    I64AddImm(d, a, i) => { un!(d, a, |x| x.wrapping_add(i as i64 as u64)) }
+    I64MulImm(d, a, i) => { un!(d, a, |x| x.wrapping_mul(i as i64 as u64)) }
+    I64AndImm(d, a, i) => { un!(d, a, |x| x & i as i64 as u64) }
+    I64OrImm(d, a, i) => { un!(d, a, |x| x | i as i64 as u64) }
+    I64XorImm(d, a, i) => { un!(d, a, |x| x ^ i as i64 as u64) }
+    I64ShlImm(d, a, i) => { un!(d, a, |x| x.wrapping_shl(i as u32)) }
+    I64ShrSImm(d, a, i) => { un!(d, a, |x| (x as i64).wrapping_shr(i as u32) as u64) }
+    I64ShrUImm(d, a, i) => { un!(d, a, |x| x.wrapping_shr(i as u32)) }
+    I64EqImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 == i as i64)) }
+    I64NeImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 != i as i64)) }
+    I64LtSImm(d, a, i) => { un!(d, a, |x| u64::from((x as i64) < i as i64)) }
+    I64LtUImm(d, a, i) => { un!(d, a, |x| u64::from(x < i as i64 as u64)) }
+    I64GtSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 > i as i64)) }
+    I64GtUImm(d, a, i) => { un!(d, a, |x| u64::from(x > i as i64 as u64)) }
+    I64LeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 <= i as i64)) }
+    I64LeUImm(d, a, i) => { un!(d, a, |x| u64::from(x <= i as i64 as u64)) }
+    I64GeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 >= i as i64)) }
+    I64GeUImm(d, a, i) => { un!(d, a, |x| u64::from(x >= i as i64 as u64)) }
+    BrI32Eq(a, b, t) => { br_if!(get!(a) as u32 == get!(b) as u32, t) }
+    BrI32Ne(a, b, t) => { br_if!(get!(a) as u32 != get!(b) as u32, t) }
+    BrI32LtS(a, b, t) => { br_if!((get!(a) as i32) < get!(b) as i32, t) }
+    BrI32LtU(a, b, t) => { br_if!((get!(a) as u32) < get!(b) as u32, t) }
+    BrI32GtS(a, b, t) => { br_if!(get!(a) as i32 > get!(b) as i32, t) }
+    BrI32GtU(a, b, t) => { br_if!(get!(a) as u32 > get!(b) as u32, t) }
+    BrI32LeS(a, b, t) => { br_if!(get!(a) as i32 <= get!(b) as i32, t) }
+    BrI32LeU(a, b, t) => { br_if!(get!(a) as u32 <= get!(b) as u32, t) }
+    BrI32GeS(a, b, t) => { br_if!(get!(a) as i32 >= get!(b) as i32, t) }
+    BrI32GeU(a, b, t) => { br_if!(get!(a) as u32 >= get!(b) as u32, t) }
+    BrI64Eq(a, b, t) => { br_if!(get!(a) == get!(b), t) }
+    BrI64Ne(a, b, t) => { br_if!(get!(a) != get!(b), t) }
+    BrI64LtS(a, b, t) => { br_if!((get!(a) as i64) < get!(b) as i64, t) }
+    BrI64LtU(a, b, t) => { br_if!(get!(a) < get!(b), t) }
+    BrI64GtS(a, b, t) => { br_if!(get!(a) as i64 > get!(b) as i64, t) }
+    BrI64GtU(a, b, t) => { br_if!(get!(a) > get!(b), t) }
+    BrI64LeS(a, b, t) => { br_if!(get!(a) as i64 <= get!(b) as i64, t) }
+    BrI64LeU(a, b, t) => { br_if!(get!(a) <= get!(b), t) }
+    BrI64GeS(a, b, t) => { br_if!(get!(a) as i64 >= get!(b) as i64, t) }
+    BrI64GeU(a, b, t) => { br_if!(get!(a) >= get!(b), t) }
+    BrI32EqImm(a, i, t) => { br_if!(get!(a) as u32 == i as u32, t) }
+    BrI32NeImm(a, i, t) => { br_if!(get!(a) as u32 != i as u32, t) }
+    BrI32LtSImm(a, i, t) => { br_if!((get!(a) as i32) < i, t) }
+    BrI32LtUImm(a, i, t) => { br_if!((get!(a) as u32) < i as u32, t) }
+    BrI32GtSImm(a, i, t) => { br_if!(get!(a) as i32 > i, t) }
+    BrI32GtUImm(a, i, t) => { br_if!(get!(a) as u32 > i as u32, t) }
+    BrI32LeSImm(a, i, t) => { br_if!(get!(a) as i32 <= i, t) }
+    BrI32LeUImm(a, i, t) => { br_if!(get!(a) as u32 <= i as u32, t) }
+    BrI32GeSImm(a, i, t) => { br_if!(get!(a) as i32 >= i, t) }
+    BrI32GeUImm(a, i, t) => { br_if!(get!(a) as u32 >= i as u32, t) }
+    Br(t) => { jump!(t) }
+    BrIfNez(c, t) => { br_if!(get!(c) as u32 != 0, t) }
+    BrIfEqz(c, t) => { br_if!(get!(c) as u32 == 0, t) }
+    BrIfNez64(c, t) => { br_if!(get!(c) != 0, t) }
+    BrIfEqz64(c, t) => { br_if!(get!(c) == 0, t) }
+    BrTable(c, len) => {
+        let i = (get!(c) as u32).min(len);
+        // SAFETY: the table's `len + 1` entries follow it.
+        let entry = unsafe { &*ip.add(i as usize) };
+        // Entries are plain jumps: take them directly.
+        let Instr::Br(target) = *entry else {
+            unreachable!("br_table entries are jumps")
+        };
+        jump!(target);
+    }
+    Const32(d, v) => { set!(d, u64::from(v)) }
+    Const64(d, v) => { set!(d, v) }
+    Select(d, a, b) => {
+        let (c, _, _) = extra!();
+        let v = if get!(c) as u32 != 0 { get!(a) } else { get!(b) };
+        set!(d, v)
+    }
+    Load32(d, a, o) => { ld!(d, a, o, 4, |b| u64::from(u32::from_le_bytes(b))) }
+    Load64(d, a, o) => { ld!(d, a, o, 8, |b| u64::from_le_bytes(b)) }
+    Load8U(d, a, o) => { ld!(d, a, o, 1, |b| u64::from(b[0])) }
+    Load16U(d, a, o) => { ld!(d, a, o, 2, |b| u64::from(u16::from_le_bytes(b))) }
+    Load8S32(d, a, o) => { ld!(d, a, o, 1, |b| b[0] as i8 as i32 as u32 as u64) }
+    Load16S32(d, a, o) => {
+        ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+    }
+    Load8S64(d, a, o) => { ld!(d, a, o, 1, |b| b[0] as i8 as i64 as u64) }
+    Load16S64(d, a, o) => { ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i64 as u64) }
+    Load32S64(d, a, o) => { ld!(d, a, o, 4, |b| i32::from_le_bytes(b) as i64 as u64) }
+    Store8(a, v, o) => { st!(a, v, o, 1, |x| [x as u8]) }
+    Store16(a, v, o) => { st!(a, v, o, 2, |x| (x as u16).to_le_bytes()) }
+    Store32(a, v, o) => { st!(a, v, o, 4, |x| (x as u32).to_le_bytes()) }
+    Store64(a, v, o) => { st!(a, v, o, 8, |x| x.to_le_bytes()) }
+    Return => {
+        ret!(cx);
+    }
+    Return1(r) => {
+        let v = get!(r);
+        set!(0u32, v);
+        ret!(cx);
+    }
+    ReturnImm(v) => {
+        set!(0u32, u64::from(v as u32));
+        ret!(cx);
+    }
+    Call(f, base) => {
+        call!(
+            cx,
+            if f >= cx.m.num_imported {
+                cx.enter(cx.m.inst, f, base).map(|()| false)
+            } else {
+                let func = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+                cx.call(func, base)
+            }
+        );
+    }
+    CallIndirect(index, base, ty) => {
+        let func = indirect_target!(cx, index, ty);
+        call!(cx, cx.call(func, base));
+    }
+    CallRef(r, base) => {
+        let func = func_ref!(cx, r);
+        call!(cx, cx.call(func, base));
+    }
+    ReturnCall(f, base) => {
+        let func = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+        call!(cx, cx.tail_call(func, base));
+    }
+    ReturnCallIndirect(index, base, ty) => {
+        let func = indirect_target!(cx, index, ty);
+        call!(cx, cx.tail_call(func, base));
+    }
+    ReturnCallRef(r, base) => {
+        let func = func_ref!(cx, r);
+        call!(cx, cx.tail_call(func, base));
+    }
+    GlobalGet(d, g) => {
+        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
+        set!(d, cx.store.globals[g as usize].value as u64)
+    }
+    GlobalSet(r, g) => {
+        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
+        cx.store.globals[g as usize].value = u128::from(get!(r));
+    }
+}
+
+/// The handler of the instructions without their own: runs one out of line.
+///
+/// # Safety
+///
+/// As for every [`Handler`].
+unsafe fn rare(
+    ip: *const Instr,
+    regs: *mut u64,
+    _mem: *mut u8,
+    code: *const Instr,
+    cx: &mut Ctx<'_>,
+) -> Exit {
+    // SAFETY: both point into the current function's code.
+    cx.m.ip = unsafe { ip.offset_from(code) } as usize;
+    if let Err(e) = rare_op(cx, regs) {
+        return cx.fail(e);
+    }
+    // SAFETY: `rare_op` leaves `m.ip` at the next instruction.
+    let ip = unsafe { code.add(cx.m.ip) };
+    // The operation may have grown or replaced memory 0.
+    let mem = cx.mem_view();
+    next!(ip, regs, mem, code, cx)
+}
+
+/// Executes the instruction at `m.ip` and advances `m.ip` past it (and its
+/// `Extra` words). It neither calls nor returns, so the frame stays put.
+#[inline(never)]
+fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
+    let instr = cx.m.code.code[cx.m.ip];
+    cx.m.ip += 1;
+    let module = cx.m.module;
+    macro_rules! get {
+        ($r:expr) => {{
+            let r = $r as usize;
+            debug_assert!(r < cx.m.code.frame_cells as usize);
+            // SAFETY: registers are below `frame_cells`.
+            unsafe { *regs.add(r) }
+        }};
+    }
+    macro_rules! set {
+        ($r:expr, $v:expr) => {{
+            let v: u64 = $v;
+            let r = $r as usize;
+            debug_assert!(r < cx.m.code.frame_cells as usize);
+            // SAFETY: registers are below `frame_cells`.
+            unsafe { *regs.add(r) = v };
+        }};
+    }
+    macro_rules! tri {
+        ($e:expr) => {
+            $e?
+        };
+    }
+    macro_rules! extra {
+        () => {{
+            let Instr::Extra(a, b, c) = cx.m.code.code[cx.m.ip] else {
+                unreachable!("translator emits Extra after this instruction")
+            };
+            cx.m.ip += 1;
+            (a, b, c)
+        }};
+    }
+    use Instr as I;
+    match instr {
+        I::Extra(..) => unreachable!("Extra words are consumed by their instruction"),
+        I::Fuel(cost) => match cx.store.fuel.checked_sub(u64::from(cost)) {
+            Some(left) => cx.store.fuel = left,
+            None => return Err(Trap::OutOfFuel.into()),
+        },
+        I::EpochCheck => {
+            let now = cx.store.engine.current_epoch();
+            if now >= cx.store.epoch_deadline {
+                return Err(Trap::Interrupted.into());
+            }
+        }
+        I::Unreachable => return Err(Trap::Unreachable.into()),
+        I::RefAsNonNull(d, a) => {
+            let v = get!(a);
+            if v == 0 {
+                return Err(Trap::NullReference.into());
+            }
+            set!(d, v)
+        }
+        I::ConstV128(d, i) => set128!(d, cx.m.code.consts[i as usize]),
+        I::Select2(d, a, b) => {
+            let (c, _, _) = extra!();
+            let v = if get!(c) as u32 != 0 { get128!(a) } else { get128!(b) };
+            set128!(d, v)
+        }
+        I::GlobalGet2(d, g) => {
+            let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
+            set128!(d, cx.store.globals[g as usize].value)
+        }
+        I::GlobalSet2(r, g) => {
+            let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
+            cx.store.globals[g as usize].value = get128!(r);
+        }
+        I::MemArg(mem, hi) => {
+            // The translator follows a prefix with its access.
+            let next = cx.m.code.code[cx.m.ip];
+            cx.m.ip += 1;
+            let mem = cx.store.instances[cx.m.inst as usize].memories[mem as usize];
+            prefixed_access(cx, next, mem as usize, u64::from(hi) << 32)?;
+        }
+        I::MemorySize(d, m) => {
+            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
+            set!(d, cx.store.memories[m as usize].pages())
+        }
+        I::MemoryGrow(d, delta, m) => {
+            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
+            let mem = &mut cx.store.memories[m as usize];
+            let delta = if mem.ty().memory64 { get!(delta) } else { u64::from(get!(delta) as u32) };
+            let old = match mem.grow(delta, cx.store.limits.memory_bytes) {
+                Some(old) => old,
+                None if cx.store.limits.trap_on_grow_failure => {
+                    return Err(Trap::LimitExceeded.into());
+                }
+                None if mem.ty().memory64 => u64::MAX,
+                None => u64::from(u32::MAX),
+            };
+            set!(d, old);
+        }
+        I::MemoryFill(dst, val, len) => {
+            let (m, _, _) = extra!();
+            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
+            let mem = &mut cx.store.memories[m as usize];
+            let wide = mem.ty().memory64;
+            let (dst, len) = (addr(get!(dst), wide), addr(get!(len), wide));
+            let data = mem.data_mut();
+            let r = tri!(range(dst, len, data.len()));
+            data[r].fill(get!(val) as u8);
+        }
+        I::MemoryCopy(dst, src, len) => {
+            let (dm, sm, _) = extra!();
+            let inst = &cx.store.instances[cx.m.inst as usize];
+            let (dm, sm) =
+                (inst.memories[dm as usize] as usize, inst.memories[sm as usize] as usize);
+            let dwide = cx.store.memories[dm].ty().memory64;
+            let swide = cx.store.memories[sm].ty().memory64;
+            let (d, s) = (addr(get!(dst), dwide), addr(get!(src), swide));
+            let n = addr(get!(len), dwide && swide);
+            if dm == sm {
+                let data = cx.store.memories[dm].data_mut();
+                let sr = tri!(range(s, n, data.len()));
+                let dr = tri!(range(d, n, data.len()));
+                data.copy_within(sr, dr.start);
+            } else {
+                let sr = tri!(range(s, n, cx.store.memories[sm].data().len()));
+                let bytes = cx.store.memories[sm].data()[sr].to_vec();
+                let data = cx.store.memories[dm].data_mut();
+                let dr = tri!(range(d, n, data.len()));
+                data[dr].copy_from_slice(&bytes);
+            }
+        }
+        I::MemoryInit(dst, src, len) => {
+            let (seg, m, _) = extra!();
+            let inst = &cx.store.instances[cx.m.inst as usize];
+            let bytes: &[u8] = if inst.dropped_datas[seg as usize] {
+                &[]
+            } else {
+                &module.info().datas[seg as usize].bytes
+            };
+            let m = inst.memories[m as usize] as usize;
+            let wide = cx.store.memories[m].ty().memory64;
+            let (d, s, n) =
+                (addr(get!(dst), wide), u64::from(get!(src) as u32), u64::from(get!(len) as u32));
+            let sr = tri!(range(s, n, bytes.len()));
+            let data = cx.store.memories[m].data_mut();
+            let dr = tri!(range(d, n, data.len()));
+            data[dr].copy_from_slice(&bytes[sr]);
+        }
+        I::DataDrop(seg) => {
+            cx.store.instances[cx.m.inst as usize].dropped_datas[seg as usize] = true;
+        }
+        I::TableGet(d, i, t) => {
+            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+            let table = &cx.store.tables[t as usize];
+            let i = addr(get!(i), table.ty.table64);
+            match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
+                Some(&v) => set!(d, v),
+                None => return Err(Trap::TableOutOfBounds.into()),
+            }
+        }
+        I::TableSet(i, v, t) => {
+            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+            let table = &mut cx.store.tables[t as usize];
+            let i = addr(get!(i), table.ty.table64);
+            match usize::try_from(i).ok().and_then(|i| table.elems.get_mut(i)) {
+                Some(slot) => *slot = get!(v),
+                None => return Err(Trap::TableOutOfBounds.into()),
+            }
+        }
+        I::TableSize(d, t) => {
+            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+            set!(d, cx.store.tables[t as usize].size())
+        }
+        I::TableGrow(d, init, delta) => {
+            let (t, _, _) = extra!();
+            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+            let table = &mut cx.store.tables[t as usize];
+            let wide = table.ty.table64;
+            let limit = cx.store.limits.table_elements;
+            let old = match table.grow(addr(get!(delta), wide), get!(init), limit) {
+                Some(old) => old,
+                None if cx.store.limits.trap_on_grow_failure => {
+                    return Err(Trap::LimitExceeded.into());
+                }
+                None if wide => u64::MAX,
+                None => u64::from(u32::MAX),
+            };
+            set!(d, old)
+        }
+        I::TableFill(i, v, n) => {
+            let (t, _, _) = extra!();
+            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+            let table = &mut cx.store.tables[t as usize];
+            let wide = table.ty.table64;
+            let r = tri!(
+                range(addr(get!(i), wide), addr(get!(n), wide), table.elems.len())
+                    .map_err(|_| Trap::TableOutOfBounds)
+            );
+            table.elems[r].fill(get!(v));
+        }
+        I::TableCopy(dst, src, n) => {
+            let (dt, st, _) = extra!();
+            let inst = &cx.store.instances[cx.m.inst as usize];
+            let (dt, st) = (inst.tables[dt as usize] as usize, inst.tables[st as usize] as usize);
+            let dw = cx.store.tables[dt].ty.table64;
+            let sw = cx.store.tables[st].ty.table64;
+            let (d, s, n) = (addr(get!(dst), dw), addr(get!(src), sw), addr(get!(n), dw && sw));
+            let oob = |_| Trap::TableOutOfBounds;
+            let sr = tri!(range(s, n, cx.store.tables[st].elems.len()).map_err(oob));
+            let dr = tri!(range(d, n, cx.store.tables[dt].elems.len()).map_err(oob));
+            if dt == st {
+                cx.store.tables[dt].elems.copy_within(sr, dr.start);
+            } else {
+                let items = cx.store.tables[st].elems[sr].to_vec();
+                cx.store.tables[dt].elems[dr].copy_from_slice(&items);
+            }
+        }
+        I::TableInit(dst, src, n) => {
+            let (seg, t, _) = extra!();
+            let inst = &cx.store.instances[cx.m.inst as usize];
+            let t = inst.tables[t as usize] as usize;
+            let items = &inst.elems[seg as usize];
+            let wide = cx.store.tables[t].ty.table64;
+            let (d, s, n) =
+                (addr(get!(dst), wide), u64::from(get!(src) as u32), u64::from(get!(n) as u32));
+            let oob = |_| Trap::TableOutOfBounds;
+            let sr = tri!(range(s, n, items.len()).map_err(oob));
+            let dr = tri!(range(d, n, cx.store.tables[t].elems.len()).map_err(oob));
+            let items = items[sr].to_vec();
+            cx.store.tables[t].elems[dr].copy_from_slice(&items);
+        }
+        I::ElemDrop(seg) => {
+            cx.store.instances[cx.m.inst as usize].elems[seg as usize] = Box::new([]);
+        }
+        I::RefFunc(d, f) => {
+            let f = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+            set!(d, u64::from(f) + 1)
+        }
+        I::RefIsNull(d, a) => un!(d, a, |x| u64::from(x == 0)),
+        I::V128Unary(op, d, a) => set128!(d, simd::unary(op, get128!(a))),
+        I::V128Binary(op, d, a, b) => set128!(d, simd::binary(op, get128!(a), get128!(b))),
+        I::V128Ternary(op, d, a, b) => {
+            let (c, _, _) = extra!();
+            set128!(d, simd::ternary(op, get128!(a), get128!(b), get128!(c)))
+        }
+        I::V128Shift(op, d, a, b) => {
+            set128!(d, simd::shift(op, get128!(a), get!(b) as u32))
+        }
+        I::V128Splat(op, d, a) => set128!(d, simd::splat(op, get!(a))),
+        I::V128Extract(op, lane, d, a) => set!(d, simd::extract_lane(op, get128!(a), lane)),
+        I::V128Replace(op, lane, d, a, x) => {
+            set128!(d, simd::replace_lane(op, get128!(a), get!(x), lane))
+        }
+        I::V128Test(op, d, a) => set!(d, u64::from(simd::test(op, get128!(a)))),
+        I::V128Shuffle(d, a, b) => {
+            let (i, _, _) = extra!();
+            let lanes = cx.m.code.consts[i as usize].to_le_bytes();
+            set128!(d, simd::shuffle(&lanes, get128!(a), get128!(b)))
+        }
+        I::V128Load(..) | I::V128Store(..) | I::V128LoadLane(..) | I::V128StoreLane(..) => {
+            prefixed_access(cx, instr, cx.m.mem0, 0)?;
+        }
+        _ => unreachable!("instruction has its own handler"),
+    }
+    Ok(())
+}
+
+#[inline(always)]
+fn load<const N: usize>(data: &[u8], ea: u64) -> Result<[u8; N], Trap> {
+    let start = usize::try_from(ea).map_err(|_| Trap::MemoryOutOfBounds)?;
+    match data.get(start..start.wrapping_add(N)) {
+        Some(bytes) if start.checked_add(N).is_some() => {
+            let mut out = [0u8; N];
+            out.copy_from_slice(bytes);
+            Ok(out)
+        }
+        _ => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+#[inline(always)]
+fn store_bytes(data: &mut [u8], ea: u64, bytes: &[u8]) -> Result<(), Trap> {
+    let start = usize::try_from(ea).map_err(|_| Trap::MemoryOutOfBounds)?;
+    let end = start.checked_add(bytes.len()).ok_or(Trap::MemoryOutOfBounds)?;
+    match data.get_mut(start..end) {
+        Some(dst) => {
+            dst.copy_from_slice(bytes);
+            Ok(())
+        }
+        None => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+/// Checks that `[start, start + len)` lies within `size`.
+#[inline]
+fn range(start: u64, len: u64, size: usize) -> Result<std::ops::Range<usize>, Trap> {
+    let end = start.checked_add(len).filter(|&e| e <= size as u64);
+    match end {
+        Some(end) => Ok(start as usize..end as usize),
+        None => Err(Trap::MemoryOutOfBounds),
+    }
+}
+
+/// A memory access to memory `mem` (a store index) with `offset_hi`
+/// added to the static offset: accesses to memories other than 0, to
+/// 64-bit memories, with offsets beyond 32 bits, and all v128 accesses.
+#[inline(never)]
+fn prefixed_access(cx: &mut Ctx<'_>, instr: Instr, mem: usize, offset_hi: u64) -> Result<(), Trap> {
+    let memory = &mut cx.store.memories[mem];
+    let wide = memory.ty().memory64;
+    let fp = cx.m.fp;
+    let stack = &mut cx.m.stack[..];
+    let ea = |stack: &[u64], a: u32, o: u32| -> Result<u64, Trap> {
+        addr(stack[fp + a as usize], wide)
+            .checked_add(u64::from(o) + offset_hi)
+            .ok_or(Trap::MemoryOutOfBounds)
+    };
+    let get128 = |stack: &[u64], r: u32| {
+        let at = fp + r as usize;
+        u128::from(stack[at]) | (u128::from(stack[at + 1]) << 64)
+    };
+    let data = memory.data_mut();
+    use Instr as I;
+    macro_rules! ld {
+        ($d:expr, $a:expr, $o:expr, $n:literal, |$b:ident| $e:expr) => {{
+            let $b: [u8; $n] = load(data, ea(stack, $a, $o)?)?;
+            stack[fp + $d as usize] = $e;
+        }};
+    }
+    macro_rules! st {
+        ($a:expr, $v:expr, $o:expr, |$x:ident| $e:expr) => {{
+            let $x = stack[fp + $v as usize];
+            let bytes = $e;
+            store_bytes(data, ea(stack, $a, $o)?, &bytes)?;
+        }};
+    }
+    match instr {
+        I::Load32(d, a, o) => ld!(d, a, o, 4, |b| u64::from(u32::from_le_bytes(b))),
+        I::Load64(d, a, o) => ld!(d, a, o, 8, |b| u64::from_le_bytes(b)),
+        I::Load8U(d, a, o) => ld!(d, a, o, 1, |b| u64::from(b[0])),
+        I::Load16U(d, a, o) => ld!(d, a, o, 2, |b| u64::from(u16::from_le_bytes(b))),
+        I::Load8S32(d, a, o) => ld!(d, a, o, 1, |b| b[0] as i8 as i32 as u32 as u64),
+        I::Load16S32(d, a, o) => {
+            ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
+        }
+        I::Load8S64(d, a, o) => ld!(d, a, o, 1, |b| b[0] as i8 as i64 as u64),
+        I::Load16S64(d, a, o) => ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i64 as u64),
+        I::Load32S64(d, a, o) => ld!(d, a, o, 4, |b| i32::from_le_bytes(b) as i64 as u64),
+        I::Store8(a, v, o) => st!(a, v, o, |x| [x as u8]),
+        I::Store16(a, v, o) => st!(a, v, o, |x| (x as u16).to_le_bytes()),
+        I::Store32(a, v, o) => st!(a, v, o, |x| (x as u32).to_le_bytes()),
+        I::Store64(a, v, o) => st!(a, v, o, |x| x.to_le_bytes()),
+        I::V128Load(op, d, a, o) => {
+            let start = ea(stack, a, o)?;
+            let n = op.bytes();
+            let r = range(start, n as u64, data.len())?;
+            let v = simd::load(op, &data[r]);
+            let at = fp + d as usize;
+            stack[at] = v as u64;
+            stack[at + 1] = (v >> 64) as u64;
+        }
+        I::V128Store(a, v, o) => {
+            let bytes = get128(stack, v).to_le_bytes();
+            store_bytes(data, ea(stack, a, o)?, &bytes)?;
+        }
+        I::V128LoadLane(w, lane, d, a, v) => {
+            let Instr::Extra(o, _, _) = cx.m.code.code[cx.m.ip] else {
+                unreachable!("translator emits Extra after V128LoadLane")
+            };
+            cx.m.ip += 1;
+            let start = ea(stack, a, o)?;
+            let r = range(start, w.bytes() as u64, data.len())?;
+            let out = simd::load_lane(w, get128(stack, v), &data[r], lane);
+            let at = fp + d as usize;
+            stack[at] = out as u64;
+            stack[at + 1] = (out >> 64) as u64;
+        }
+        I::V128StoreLane(w, lane, a, v) => {
+            let Instr::Extra(o, _, _) = cx.m.code.code[cx.m.ip] else {
+                unreachable!("translator emits Extra after V128StoreLane")
+            };
+            cx.m.ip += 1;
+            let (bytes, n) = simd::store_lane(w, get128(stack, v), lane);
+            store_bytes(data, ea(stack, a, o)?, &bytes[..n])?;
+        }
+        _ => unreachable!("translator only prefixes memory accesses"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opcodes_fit_the_table() {
+        // The last instruction declared has the largest opcode.
+        let last = Instr::V128StoreLane(simd::LaneWidth::B8, 0, 0, 0);
+        assert!(opcode(&last) < OPCODES);
+    }
+}
