@@ -9,11 +9,13 @@ use crate::store::StoreInner;
 
 /// An address operand: all 64 bits for 64-bit memories and tables, the low
 /// 32 otherwise.
+#[inline]
 pub(crate) fn addr(v: u64, wide: bool) -> u64 {
     if wide { v } else { u64::from(v as u32) }
 }
 
 /// `start..start + len` if it lies within `size`.
+#[inline]
 pub(crate) fn range(start: u64, len: u64, size: usize) -> Result<Range<usize>, Trap> {
     match start.checked_add(len) {
         Some(end) if end <= size as u64 => Ok(start as usize..end as usize),

@@ -41,9 +41,10 @@
 //! Debug builds (and the test profile) assert the first two on every
 //! access, which the spec suites then exercise.
 
-use super::executor::{Ctx, addr};
+use super::executor::Ctx;
 use super::isa::Instr;
 use super::{ops, simd};
+use crate::bulk::{addr, range};
 use crate::{Error, Trap};
 
 /// Why a handler returned.
@@ -891,7 +892,6 @@ unsafe fn rare(
 fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
     let instr = cx.m.code.code[cx.m.ip];
     cx.m.ip += 1;
-    let module = cx.m.module;
     macro_rules! get {
         ($r:expr) => {{
             let r = $r as usize;
@@ -970,71 +970,24 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
             set!(d, cx.store.memories[m as usize].pages())
         }
         I::MemoryGrow(d, delta, m) => {
-            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
-            let mem = &mut cx.store.memories[m as usize];
-            let delta = if mem.ty().memory64 { get!(delta) } else { u64::from(get!(delta) as u32) };
-            let old = match mem.grow(delta, cx.store.limits.memory_bytes) {
-                Some(old) => old,
-                None if cx.store.limits.trap_on_grow_failure => {
-                    return Err(Trap::LimitExceeded.into());
-                }
-                None if mem.ty().memory64 => u64::MAX,
-                None => u64::from(u32::MAX),
-            };
+            let old = tri!(cx.store.memory_grow(cx.m.inst, m, get!(delta)));
             set!(d, old);
         }
         I::MemoryFill(dst, val, len) => {
             let (m, _, _) = extra!();
-            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
-            let mem = &mut cx.store.memories[m as usize];
-            let wide = mem.ty().memory64;
-            let (dst, len) = (addr(get!(dst), wide), addr(get!(len), wide));
-            let data = mem.data_mut();
-            let r = tri!(range(dst, len, data.len()));
-            data[r].fill(get!(val) as u8);
+            tri!(cx.store.memory_fill(cx.m.inst, m, get!(dst), get!(val) as u8, get!(len)));
         }
         I::MemoryCopy(dst, src, len) => {
             let (dm, sm, _) = extra!();
-            let inst = &cx.store.instances[cx.m.inst as usize];
-            let (dm, sm) =
-                (inst.memories[dm as usize] as usize, inst.memories[sm as usize] as usize);
-            let dwide = cx.store.memories[dm].ty().memory64;
-            let swide = cx.store.memories[sm].ty().memory64;
-            let (d, s) = (addr(get!(dst), dwide), addr(get!(src), swide));
-            let n = addr(get!(len), dwide && swide);
-            if dm == sm {
-                let data = cx.store.memories[dm].data_mut();
-                let sr = tri!(range(s, n, data.len()));
-                let dr = tri!(range(d, n, data.len()));
-                data.copy_within(sr, dr.start);
-            } else {
-                let sr = tri!(range(s, n, cx.store.memories[sm].data().len()));
-                let bytes = cx.store.memories[sm].data()[sr].to_vec();
-                let data = cx.store.memories[dm].data_mut();
-                let dr = tri!(range(d, n, data.len()));
-                data[dr].copy_from_slice(&bytes);
-            }
+            let mems = (dm, sm);
+            tri!(cx.store.memory_copy(cx.m.inst, mems, get!(dst), get!(src), get!(len)));
         }
         I::MemoryInit(dst, src, len) => {
             let (seg, m, _) = extra!();
-            let inst = &cx.store.instances[cx.m.inst as usize];
-            let bytes: &[u8] = if inst.dropped_datas[seg as usize] {
-                &[]
-            } else {
-                &module.info().datas[seg as usize].bytes
-            };
-            let m = inst.memories[m as usize] as usize;
-            let wide = cx.store.memories[m].ty().memory64;
-            let (d, s, n) =
-                (addr(get!(dst), wide), u64::from(get!(src) as u32), u64::from(get!(len) as u32));
-            let sr = tri!(range(s, n, bytes.len()));
-            let data = cx.store.memories[m].data_mut();
-            let dr = tri!(range(d, n, data.len()));
-            data[dr].copy_from_slice(&bytes[sr]);
+            let at = (m, seg);
+            tri!(cx.store.memory_init(cx.m.inst, at, get!(dst), get!(src), get!(len)));
         }
-        I::DataDrop(seg) => {
-            cx.store.instances[cx.m.inst as usize].dropped_datas[seg as usize] = true;
-        }
+        I::DataDrop(seg) => cx.store.data_drop(cx.m.inst, seg),
         I::TableGet(d, i, t) => {
             let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
             let table = &cx.store.tables[t as usize];
@@ -1059,65 +1012,24 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
         }
         I::TableGrow(d, init, delta) => {
             let (t, _, _) = extra!();
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            let table = &mut cx.store.tables[t as usize];
-            let wide = table.ty.table64;
-            let limit = cx.store.limits.table_elements;
-            let old = match table.grow(addr(get!(delta), wide), get!(init), limit) {
-                Some(old) => old,
-                None if cx.store.limits.trap_on_grow_failure => {
-                    return Err(Trap::LimitExceeded.into());
-                }
-                None if wide => u64::MAX,
-                None => u64::from(u32::MAX),
-            };
+            let old = tri!(cx.store.table_grow(cx.m.inst, t, get!(delta), get!(init)));
             set!(d, old)
         }
         I::TableFill(i, v, n) => {
             let (t, _, _) = extra!();
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            let table = &mut cx.store.tables[t as usize];
-            let wide = table.ty.table64;
-            let r = tri!(
-                range(addr(get!(i), wide), addr(get!(n), wide), table.elems.len())
-                    .map_err(|_| Trap::TableOutOfBounds)
-            );
-            table.elems[r].fill(get!(v));
+            tri!(cx.store.table_fill(cx.m.inst, t, get!(i), get!(v), get!(n)));
         }
         I::TableCopy(dst, src, n) => {
             let (dt, st, _) = extra!();
-            let inst = &cx.store.instances[cx.m.inst as usize];
-            let (dt, st) = (inst.tables[dt as usize] as usize, inst.tables[st as usize] as usize);
-            let dw = cx.store.tables[dt].ty.table64;
-            let sw = cx.store.tables[st].ty.table64;
-            let (d, s, n) = (addr(get!(dst), dw), addr(get!(src), sw), addr(get!(n), dw && sw));
-            let oob = |_| Trap::TableOutOfBounds;
-            let sr = tri!(range(s, n, cx.store.tables[st].elems.len()).map_err(oob));
-            let dr = tri!(range(d, n, cx.store.tables[dt].elems.len()).map_err(oob));
-            if dt == st {
-                cx.store.tables[dt].elems.copy_within(sr, dr.start);
-            } else {
-                let items = cx.store.tables[st].elems[sr].to_vec();
-                cx.store.tables[dt].elems[dr].copy_from_slice(&items);
-            }
+            let tables = (dt, st);
+            tri!(cx.store.table_copy(cx.m.inst, tables, get!(dst), get!(src), get!(n)));
         }
         I::TableInit(dst, src, n) => {
             let (seg, t, _) = extra!();
-            let inst = &cx.store.instances[cx.m.inst as usize];
-            let t = inst.tables[t as usize] as usize;
-            let items = &inst.elems[seg as usize];
-            let wide = cx.store.tables[t].ty.table64;
-            let (d, s, n) =
-                (addr(get!(dst), wide), u64::from(get!(src) as u32), u64::from(get!(n) as u32));
-            let oob = |_| Trap::TableOutOfBounds;
-            let sr = tri!(range(s, n, items.len()).map_err(oob));
-            let dr = tri!(range(d, n, cx.store.tables[t].elems.len()).map_err(oob));
-            let items = items[sr].to_vec();
-            cx.store.tables[t].elems[dr].copy_from_slice(&items);
+            let at = (t, seg);
+            tri!(cx.store.table_init(cx.m.inst, at, get!(dst), get!(src), get!(n)));
         }
-        I::ElemDrop(seg) => {
-            cx.store.instances[cx.m.inst as usize].elems[seg as usize] = Box::new([]);
-        }
+        I::ElemDrop(seg) => cx.store.elem_drop(cx.m.inst, seg),
         I::RefFunc(d, f) => {
             let f = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
             set!(d, u64::from(f) + 1)
@@ -1173,16 +1085,6 @@ fn store_bytes(data: &mut [u8], ea: u64, bytes: &[u8]) -> Result<(), Trap> {
             dst.copy_from_slice(bytes);
             Ok(())
         }
-        None => Err(Trap::MemoryOutOfBounds),
-    }
-}
-
-/// Checks that `[start, start + len)` lies within `size`.
-#[inline]
-fn range(start: u64, len: u64, size: usize) -> Result<std::ops::Range<usize>, Trap> {
-    let end = start.checked_add(len).filter(|&e| e <= size as u64);
-    match end {
-        Some(end) => Ok(start as usize..end as usize),
         None => Err(Trap::MemoryOutOfBounds),
     }
 }

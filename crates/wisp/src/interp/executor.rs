@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use super::dispatch::{self, Exit};
 use super::translate::CompiledFunc;
+use crate::bulk::addr;
 use crate::module::ModuleInner;
 use crate::store::{FuncEntity, StoreInner};
 use crate::trap::{Backtrace, FrameInfo};
@@ -442,10 +443,4 @@ impl Ctx<'_> {
 fn init_frame(stack: &mut [u64], fp: usize, code: &CompiledFunc) {
     let start = fp + code.param_cells as usize;
     stack[start..start + code.frame_init.len()].copy_from_slice(&code.frame_init);
-}
-
-/// An address or length operand: 64-bit for 64-bit memories and tables.
-#[inline(always)]
-pub(super) fn addr(cell: u64, wide: bool) -> u64 {
-    if wide { cell } else { u64::from(cell as u32) }
 }

@@ -1,7 +1,6 @@
 //! The compiled tier's runtime: VM contexts, entering compiled code, and
 //! the runtime functions ("libcalls") compiled code calls.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use wisp_environ::{Libcall, VMOffsets};
@@ -19,8 +18,9 @@ pub(crate) struct VMStore {
     ctx: Box<VMStoreContext>,
     /// One entry per store function.
     func_refs: Vec<VMFuncRef>,
-    /// Host adapter for each signature id, from any loaded module.
-    adapters: HashMap<u64, usize>,
+    /// Host adapter for each signature id (0: none yet), from any loaded
+    /// module. Signature ids are small and dense.
+    adapters: Vec<usize>,
     /// Keeps the adapters' code alive.
     codes: Vec<Arc<LoadedCode>>,
 }
@@ -75,7 +75,7 @@ impl VMStore {
                 host_call: None,
             }),
             func_refs: Vec::new(),
-            adapters: HashMap::new(),
+            adapters: Vec::new(),
             codes: Vec::new(),
         })
     }
@@ -106,7 +106,7 @@ impl StoreInner {
                     }
                 }
                 FuncEntity::Host { type_id, .. } => VMFuncRef {
-                    code: vm.adapters.get(&u64::from(*type_id)).copied().unwrap_or(0),
+                    code: vm.adapters.get(*type_id as usize).copied().unwrap_or(0),
                     vmctx: i,
                     type_id: u64::from(*type_id),
                 },
@@ -131,10 +131,13 @@ pub(crate) fn instantiate(inner: &mut StoreInner, instance: u32, code: Arc<Loade
     {
         let vm = inner.vm.as_mut().expect("compiled engines give their stores a VM context");
         let mut added = false;
-        for (ty, _) in info.types.iter().enumerate() {
-            let id = u64::from(module.type_id(ty as u32));
-            if let std::collections::hash_map::Entry::Vacant(e) = vm.adapters.entry(id) {
-                e.insert(code.host_adapter(ty as u32));
+        for ty in 0..info.types.len() as u32 {
+            let id = module.type_id(ty) as usize;
+            if id >= vm.adapters.len() {
+                vm.adapters.resize(id + 1, 0);
+            }
+            if vm.adapters[id] == 0 {
+                vm.adapters[id] = code.host_adapter(ty);
                 added = true;
             }
         }
@@ -201,7 +204,6 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> R
     let trampoline = ci.code.entry_trampoline(ty);
     let code = ci.code.func(index - info.num_imported_funcs);
     let vmctx = ci.vmctx.as_ptr() as usize;
-    let _keep = ci.code.clone();
 
     let here = &raw const cells as usize;
     let outermost = store.inner.reentry == 0;
@@ -239,8 +241,8 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> R
     let values = cells.as_mut_ptr();
     // SAFETY: the trampoline reads the parameters from and writes the
     // results to `values`, which has room for both (the caller's contract);
-    // `code`/`vmctx` are the callee's and stay alive via `_keep` and the
-    // store.
+    // `code`/`vmctx` are the callee's, kept alive by its instance, which
+    // the store holds until it is dropped.
     let result = traps::catch_traps(&mut || unsafe { entry(code, vmctx, vmctx, values) });
     // SAFETY: compiled code has returned; we own the store again.
     let store = unsafe { &mut *store_ptr };

@@ -26,15 +26,27 @@ unsafe extern "C" {
 }
 
 /// Most Wasm frames recorded for one trap.
-const MAX_FRAMES: usize = 256;
+const MAX_FRAMES: usize = 128;
 
-/// Why compiled code stopped early.
-#[derive(Debug, Default)]
+/// Why compiled code stopped early. Filled in by the signal handler, so it
+/// lives on the stack of `catch_traps` and never allocates.
 pub(crate) struct Unwound {
     /// The trap code, or [`TRAP_PENDING`].
-    pub(crate) code: u8,
-    /// Return addresses (and the faulting pc first) of the Wasm frames.
-    pub(crate) pcs: Vec<usize>,
+    code: u8,
+    /// The faulting pc, then the return addresses of the Wasm frames.
+    pcs: [usize; MAX_FRAMES],
+    len: usize,
+}
+
+impl Unwound {
+    fn push(&mut self, pc: usize) -> bool {
+        if self.len == MAX_FRAMES {
+            return false;
+        }
+        self.pcs[self.len] = pc;
+        self.len += 1;
+        true
+    }
 }
 
 struct CallState {
@@ -86,7 +98,7 @@ pub(crate) fn catch_traps(body: &mut dyn FnMut()) -> Result<(), Caught> {
     install_handlers();
     let state = CallState {
         jmp: Cell::new(std::ptr::null_mut()),
-        unwound: RefCell::new(Unwound { code: 0, pcs: Vec::with_capacity(MAX_FRAMES) }),
+        unwound: RefCell::new(Unwound { code: 0, pcs: [0; MAX_FRAMES], len: 0 }),
         pending: RefCell::new(None),
         panic: RefCell::new(None),
     };
@@ -108,13 +120,14 @@ pub(crate) fn catch_traps(body: &mut dyn FnMut()) -> Result<(), Caught> {
     if ok != 0 {
         return Ok(());
     }
-    let unwound = state.unwound.take();
+    let unwound = state.unwound.borrow();
+    let pcs = unwound.pcs[..unwound.len].to_vec();
     if unwound.code == TRAP_PENDING {
         let error = state.pending.take().unwrap_or_else(|| Error::from_trap(Trap::Unreachable));
-        return Err(Caught::Error(error, unwound.pcs));
+        return Err(Caught::Error(error, pcs));
     }
     let trap = Trap::from_code(unwound.code).unwrap_or(Trap::Unreachable);
-    Err(Caught::Trap(trap, unwound.pcs))
+    Err(Caught::Trap(trap, pcs))
 }
 
 static INSTALL: Once = Once::new();
@@ -179,13 +192,13 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
             let state = unsafe { &*state };
             let mut unwound = state.unwound.borrow_mut();
             unwound.code = code;
-            unwound.pcs.clear();
-            unwound.pcs.push(pc);
+            unwound.len = 0;
+            unwound.push(pc);
             // SAFETY: compiled code keeps frame pointers; each Wasm
             // frame stores the caller's fp at [fp] and the return
             // address at [fp + 8]. We stop at the first return address
             // outside Wasm code (the entry trampoline).
-            unsafe { walk_frames(fp, &mut unwound.pcs) };
+            unsafe { walk_frames(fp, &mut unwound) };
             drop(unwound);
             // SAFETY: jmp is the buffer of the catch_traps below us.
             unsafe { wisp_unwind(state.jmp.get()) };
@@ -199,13 +212,17 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
 ///
 /// # Safety
 /// `fp` must be a frame pointer of compiled Wasm code (or of its caller).
-unsafe fn walk_frames(mut fp: usize, pcs: &mut Vec<usize>) {
-    while fp != 0 && pcs.len() < MAX_FRAMES {
+unsafe fn walk_frames(mut fp: usize, unwound: &mut Unwound) {
+    while fp != 0 {
         // SAFETY: guaranteed by the caller for the first frame; each Wasm
         // frame links to its caller's valid frame.
         let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
         match code::lookup(ret) {
-            Some(info) if info.func_at(ret).is_some() => pcs.push(ret),
+            Some(info) if info.func_at(ret).is_some() => {
+                if !unwound.push(ret) {
+                    break;
+                }
+            }
             _ => break,
         }
         fp = next;
