@@ -179,6 +179,14 @@ fn kind_name(kind: &ImportKind) -> &'static str {
 
 /// Evaluates a constant expression to a 128-bit cell pair.
 fn eval_const(inner: &StoreInner, globals: &[u32], funcs: &[u32], expr: &ConstExpr) -> u128 {
+    // Nearly every expression is one constant: no stack needed.
+    match expr.ops() {
+        [ConstOp::I32(v)] => return u128::from(*v as u32),
+        [ConstOp::I64(v)] => return u128::from(*v as u64),
+        [ConstOp::RefNull(_)] => return 0,
+        [ConstOp::RefFunc(f)] => return u128::from(funcs[*f as usize]) + 1,
+        _ => {}
+    }
     let mut stack: Vec<u128> = Vec::with_capacity(2);
     for op in expr.ops() {
         let v = match *op {

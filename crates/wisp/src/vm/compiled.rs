@@ -170,13 +170,11 @@ pub(crate) fn instantiate(inner: &mut StoreInner, instance: u32, code: Arc<Loade
     inner.instances[instance as usize].compiled = Some(CompiledInstance { vmctx, code });
     inner.sync_func_refs();
     // Imports: copies of the imported functions' references.
-    let inst = &inner.instances[instance as usize];
-    let refs: Vec<VMFuncRef> = inst.funcs[..info.num_imported_funcs as usize]
-        .iter()
-        .map(|&f| inner.vm.as_ref().map_or_else(|| unreachable!(), |vm| vm.func_refs[f as usize]))
-        .collect();
-    let ci = inner.instances[instance as usize].compiled.as_mut().expect("just set");
-    for (i, r) in refs.into_iter().enumerate() {
+    let vm = inner.vm.as_ref().expect("compiled engines give their stores a VM context");
+    let inst = &mut inner.instances[instance as usize];
+    let ci = inst.compiled.as_mut().expect("just set");
+    for (i, &f) in inst.funcs[..info.num_imported_funcs as usize].iter().enumerate() {
+        let r = vm.func_refs[f as usize];
         let at = offsets.import(i as u32) as usize / 8;
         ci.vmctx[at] = r.code as u64;
         ci.vmctx[at + 1] = r.vmctx as u64;
