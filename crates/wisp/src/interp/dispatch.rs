@@ -351,6 +351,10 @@ macro_rules! handlers {
         $( $name:ident $( ( $($f:ident),* ) )? => $body:block )*
     ) => {
         $(
+            /// # Safety
+            /// `ip` points at this handler's instruction inside `code`,
+            /// `regs` at the current frame's registers, and `mem` at the
+            /// current memory (the invariants listed in the module docs).
             #[allow(non_snake_case, unused_mut, unused_macros, unused_variables, unused_assignments)]
             unsafe fn $name(
                 $ip: *const Instr,

@@ -232,6 +232,7 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> R
         }
         inner.reentry += 1;
     }
+    // An entry trampoline: (code, callee vmctx, caller vmctx, values).
     type Entry = unsafe extern "C" fn(usize, usize, usize, *mut u64);
     // SAFETY: `trampoline` is the entry trampoline of the callee's type in
     // loaded, executable code with exactly this signature.
@@ -329,18 +330,27 @@ fn grown(r: std::result::Result<u64, Trap>) -> u64 {
 // The libcalls. Each is called by compiled code with its VM context; see
 // `Libcall` for the signatures.
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn memory_grow(vmctx: *mut u64, mem: u32, delta: u64) -> u64 {
     // SAFETY: called by compiled code with its own VM context.
     let (inner, inst) = unsafe { store_of(vmctx) };
     grown(inner.memory_grow(inst, mem, delta))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn memory_fill(vmctx: *mut u64, mem: u32, dst: u64, val: u32, len: u64) -> u64 {
     // SAFETY: as above.
     let (inner, inst) = unsafe { store_of(vmctx) };
     status(inner.memory_fill(inst, mem, dst, val as u8, len))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn memory_copy(
     vmctx: *mut u64,
     dst_mem: u32,
@@ -354,6 +364,9 @@ unsafe extern "C" fn memory_copy(
     status(inner.memory_copy(inst, (dst_mem, src_mem), dst, src, len))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn memory_init(
     vmctx: *mut u64,
     mem: u32,
@@ -367,24 +380,36 @@ unsafe extern "C" fn memory_init(
     status(inner.memory_init(inst, (mem, seg), dst, u64::from(src), u64::from(len)))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn data_drop(vmctx: *mut u64, seg: u32) {
     // SAFETY: as above.
     let (inner, inst) = unsafe { store_of(vmctx) };
     inner.data_drop(inst, seg);
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn table_grow(vmctx: *mut u64, table: u32, delta: u64, init: u64) -> u64 {
     // SAFETY: as above.
     let (inner, inst) = unsafe { store_of(vmctx) };
     grown(inner.table_grow(inst, table, delta, init))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn table_fill(vmctx: *mut u64, table: u32, dst: u64, val: u64, len: u64) -> u64 {
     // SAFETY: as above.
     let (inner, inst) = unsafe { store_of(vmctx) };
     status(inner.table_fill(inst, table, dst, val, len))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn table_copy(
     vmctx: *mut u64,
     dst_table: u32,
@@ -398,6 +423,9 @@ unsafe extern "C" fn table_copy(
     status(inner.table_copy(inst, (dst_table, src_table), dst, src, len))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn table_init(
     vmctx: *mut u64,
     table: u32,
@@ -411,12 +439,18 @@ unsafe extern "C" fn table_init(
     status(inner.table_init(inst, (table, seg), dst, u64::from(src), u64::from(len)))
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn elem_drop(vmctx: *mut u64, seg: u32) {
     // SAFETY: as above.
     let (inner, inst) = unsafe { store_of(vmctx) };
     inner.elem_drop(inst, seg);
 }
 
+/// # Safety
+/// Only compiled code calls it, passing its own live VM context (and, for
+/// `host_call`, a spill area sized for the callee's signature).
 unsafe extern "C" fn host_call(vmctx: *mut u64, func: u64, values: *mut u64) -> u64 {
     // SAFETY: called by a host adapter with the caller's VM context; the
     // store context's fields were set when compiled code was entered.
@@ -440,10 +474,10 @@ unsafe extern "C" fn host_call(vmctx: *mut u64, func: u64, values: *mut u64) -> 
     }
 }
 
-unsafe extern "C" fn out_of_fuel(_vmctx: *mut u64) -> u64 {
+extern "C" fn out_of_fuel(_vmctx: *mut u64) -> u64 {
     pending(Trap::OutOfFuel)
 }
 
-unsafe extern "C" fn epoch_reached(_vmctx: *mut u64) -> u64 {
+extern "C" fn epoch_reached(_vmctx: *mut u64) -> u64 {
     pending(Trap::Interrupted)
 }

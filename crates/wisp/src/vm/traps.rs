@@ -103,6 +103,8 @@ pub(crate) fn catch_traps(body: &mut dyn FnMut()) -> Result<(), Caught> {
         panic: RefCell::new(None),
     };
     let prev = CURRENT.with(|c| c.replace(&state));
+    /// # Safety
+    /// `payload` must point at a live `&mut dyn FnMut()`.
     unsafe extern "C" fn call(payload: *mut libc::c_void) {
         // SAFETY: `payload` is the `&mut &mut dyn FnMut()` passed below,
         // alive for the duration of `wisp_catch`.

@@ -33,7 +33,9 @@ pub(crate) struct VMTableDef {
 }
 
 /// Calls host function `func` of the store at `store` with `values` (its
-/// arguments, then its results), on behalf of instance `caller`.
+/// arguments, then its results), on behalf of instance `caller`. Unsafe to
+/// call: `store` must be the live `Store<T>` the function was made for and
+/// `values` must hold the function's cells.
 pub(crate) type HostCallFn =
     unsafe fn(store: *mut (), func: u32, values: *mut u64, caller: u32) -> crate::Result<()>;
 
