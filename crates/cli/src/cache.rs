@@ -29,16 +29,8 @@ pub fn dir() -> Option<PathBuf> {
     Some(PathBuf::from(home).join(".cache").join("wisp"))
 }
 
-/// A 64-bit FNV-1a hash (stable across builds).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
 fn entry_path(dir: &Path, engine: &Engine, wasm: &[u8]) -> Option<PathBuf> {
-    let compat = engine.compatibility_hash()?;
-    Some(dir.join(format!("{:016x}-{compat:016x}-{}.cwisp", fnv1a(wasm), wasm.len())))
+    Some(dir.join(format!("{}.cwisp", engine.cache_key(wasm)?)))
 }
 
 /// The module for `wasm`, from the cache when possible; compiles and

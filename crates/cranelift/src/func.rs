@@ -955,10 +955,8 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let delta = self.widen(delta);
                 let m = self.b.ins().iconst(I32, i64::from(mem));
                 let old = self.libcall(Libcall::MemoryGrow, &[m, delta], true).expect("result");
-                self.trap_if_pending_result(old);
                 let ty = self.memory_index_type(mem);
-                let v = self.narrow(old, ty);
-                self.push(v);
+                self.push_grow_result(old, ty);
             }
             O::MemoryFill { mem } => {
                 self.bulk_call(Libcall::MemoryFill, &[mem], [true, false, true]);
@@ -999,10 +997,8 @@ impl<'b, 'f> Translation<'b, 'f> {
                 let delta = self.widen(delta);
                 let old =
                     self.libcall(Libcall::TableGrow, &[t, delta, init], true).expect("result");
-                self.trap_if_pending_result(old);
                 let ty = self.table_index_type(table);
-                let v = self.narrow(old, ty);
-                self.push(v);
+                self.push_grow_result(old, ty);
             }
             O::TableFill { table } => {
                 self.bulk_call(Libcall::TableFill, &[table], [true, false, true]);
@@ -1178,11 +1174,14 @@ impl<'b, 'f> Translation<'b, 'f> {
         self.push(v);
     }
 
-    /// Traps when a grow libcall returned its "trap pending" marker
-    /// (`-2`); `-1` is the ordinary failure result.
-    fn trap_if_pending_result(&mut self, v: Value) {
-        let pending = self.b.ins().icmp_imm_s(IntCC::Equal, v, -2);
+    /// Pushes a grow libcall's result narrowed to the index type `ty`,
+    /// trapping first if it returned its "trap pending" marker (`-2`; `-1`
+    /// is the ordinary failure result).
+    fn push_grow_result(&mut self, old: Value, ty: Type) {
+        let pending = self.b.ins().icmp_imm_s(IntCC::Equal, old, -2);
         self.b.ins().trapnz(pending, TrapCode::unwrap_user(TRAP_PENDING));
+        let v = self.narrow(old, ty);
+        self.push(v);
     }
 }
 

@@ -80,6 +80,15 @@ impl Engine {
         Some(crate::artifact::fnv1a(key.as_bytes()))
     }
 
+    /// The name a cache of compiled modules should file `wasm` under for
+    /// this engine: a hash of the bytes (and their length) and the
+    /// [compatibility hash](Engine::compatibility_hash). `None` for the
+    /// interpreter.
+    pub fn cache_key(&self, wasm: &[u8]) -> Option<String> {
+        let compat = self.compatibility_hash()?;
+        Some(format!("{:016x}-{compat:016x}-{}", crate::artifact::fnv1a(wasm), wasm.len()))
+    }
+
     /// Where compiled code reads the current epoch.
     pub(crate) fn epoch_ptr(&self) -> *const u64 {
         self.inner.epoch.as_ptr().cast_const()
