@@ -7,8 +7,17 @@
 //!   instruction;
 //! * the small C helper that catches traps in compiled code (`setjmp` and
 //!   `longjmp` cannot be written in Rust).
+//!
+//! It also names what code linked into a program must match: the target,
+//! and the layout contract between compiled code and the runtime (a hash
+//! of `wisp-environ`'s sources, where that layout is defined).
+
+include!("../environ/build_id.rs");
 
 fn main() {
+    println!("cargo::rustc-env=WISP_ABI_ID={}", source_id(&["../environ/src"]));
+    println!("cargo::rustc-env=WISP_TARGET={}", std::env::var("TARGET").unwrap_or_default());
+
     println!("cargo::rustc-check-cfg=cfg(wisp_threaded)");
     println!("cargo::rerun-if-env-changed=OPT_LEVEL");
     let opt_level = std::env::var("OPT_LEVEL").unwrap_or_default();

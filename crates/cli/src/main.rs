@@ -3,6 +3,7 @@
 mod args;
 mod cache;
 mod compile;
+mod create_exe;
 mod errors;
 mod input;
 mod inspect;
@@ -35,6 +36,7 @@ enum Command {
     Validate(validate::ValidateCommand),
     Inspect(inspect::InspectCommand),
     Compile(compile::CompileCommand),
+    CreateExe(create_exe::CreateExeCommand),
     Cache(cache::CacheCommand),
 }
 
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Validate(validate) => validate.execute(&mut out),
         Command::Inspect(inspect) => inspect.execute(&mut out).map(|()| ExitCode::SUCCESS),
         Command::Compile(compile) => compile.execute(&mut out),
+        Command::CreateExe(create) => create.execute(&mut out),
         Command::Cache(cache) => cache.execute(&mut out),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))

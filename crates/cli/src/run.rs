@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use wisp::{Engine, ExternType, FuncType, Linker, Module, Store, Val};
+use wisp::{Engine, ExternType, FuncType, Module, Store, Val};
 
 use crate::args::parse_val;
 use crate::errors::EXIT_CODES;
@@ -125,28 +125,13 @@ impl RunCommand {
         };
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
 
-        let mut store = Store::new(&engine, self.wasi.context(&argv)?);
+        let mut store = Store::new(&engine, self.wasi.capabilities().context(&argv)?);
         self.limits.apply(&mut store, &engine)?;
-        let mut linker = Linker::new(&engine);
-        wisp_wasi::add_to_linker(&mut linker, |ctx| ctx)?;
-        let instance = linker.instantiate(&mut store, &module);
-        let called = instance.and_then(|instance| {
-            let func = instance
-                .get_func(&store, name)
-                .expect("the export was checked to be a function of this module");
-            func.call(&mut store, &params, &mut results)
-        });
-        match called {
-            Ok(()) => {}
-            // `proc_exit`, from the start function or the entry point.
-            Err(e) if e.exit_status().is_some() => {
-                // The guest's status is the result even if its last output
-                // could not be written (a full disk, a closed pipe).
-                let _ = out.flush();
-                let status = e.exit_status().unwrap_or(0);
-                return Ok(ExitCode::from(status as u8));
-            }
-            Err(e) => return Err(e.into()),
+        if let Some(status) = wisp_launch::call(&mut store, &module, name, &params, &mut results)? {
+            // `proc_exit`. The guest's status is the result even if its
+            // last output could not be written (a full disk, a closed pipe).
+            let _ = out.flush();
+            return Ok(ExitCode::from(status as u8));
         }
         for result in results {
             writeln!(out, "{result}")?;

@@ -1,12 +1,8 @@
-//! The capabilities `wisp run` grants a WASI guest. Nothing is granted
+//! The capabilities `wisp run` and `wisp create-exe` grant a WASI guest. Nothing is granted
 //! unless asked for: no directory, no environment variable.
 
-use std::path::PathBuf;
-use std::str::FromStr;
-
-use anyhow::{Context, Result};
 use clap::Args;
-use wisp_wasi::{DirPerms, WasiCtx, WasiCtxBuilder};
+use wisp_launch::{Capabilities, DirGrant, EnvGrant};
 
 /// What the guest may reach.
 #[derive(Args, Debug, Clone, Default)]
@@ -55,100 +51,17 @@ pub struct WasiOptions {
 }
 
 impl WasiOptions {
-    /// The guest's context: `args` as its argv (the first is the program
-    /// name), the granted capabilities, and wisp's own stdio.
-    pub fn context(&self, args: &[String]) -> Result<WasiCtx> {
-        let mut builder = WasiCtxBuilder::new();
-        builder.args(args.iter().cloned()).inherit_stdio();
-        if self.inherit_env {
-            builder.inherit_env();
+    /// The capabilities these options grant.
+    pub fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            dirs: self.dirs.clone(),
+            read_only_dirs: self.read_only_dirs.clone(),
+            env: self.env.clone(),
+            inherit_env: self.inherit_env,
+            listen: self.listen.clone(),
+            clocks: !self.no_clocks,
+            random: !self.no_random,
+            deterministic: self.deterministic,
         }
-        for grant in &self.env {
-            match &grant.value {
-                Some(value) => builder.env(&grant.name, value),
-                None => match std::env::var(&grant.name) {
-                    Ok(value) => builder.env(&grant.name, value),
-                    // Passing on a variable wisp does not have passes nothing.
-                    Err(_) => &mut builder,
-                },
-            };
-        }
-        let grants = self.dirs.iter().map(|d| (d, DirPerms::ALL));
-        for (grant, perms) in grants.chain(self.read_only_dirs.iter().map(|d| (d, DirPerms::READ)))
-        {
-            builder
-                .preopened_dir(&grant.host, &grant.guest, perms)
-                .with_context(|| format!("cannot open directory {}", grant.host.display()))?;
-        }
-        for addr in &self.listen {
-            let listener = std::net::TcpListener::bind(addr)
-                .with_context(|| format!("cannot listen on {addr}"))?;
-            builder.preopened_listener(listener);
-        }
-        builder.allow_clocks(!self.no_clocks).allow_random(!self.no_random);
-        if self.deterministic {
-            builder.deterministic(0);
-        }
-        Ok(builder.build())
-    }
-}
-
-/// `HOST[::GUEST]`.
-#[derive(Debug, Clone)]
-pub struct DirGrant {
-    host: PathBuf,
-    guest: String,
-}
-
-impl FromStr for DirGrant {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (host, guest) = s.split_once("::").unwrap_or((s, s));
-        if host.is_empty() || guest.is_empty() {
-            return Err(format!("`{s}` is not HOST[::GUEST]"));
-        }
-        Ok(DirGrant { host: PathBuf::from(host), guest: guest.to_string() })
-    }
-}
-
-/// `NAME=VALUE` or `NAME`.
-#[derive(Debug, Clone)]
-pub struct EnvGrant {
-    name: String,
-    value: Option<String>,
-}
-
-impl FromStr for EnvGrant {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (name, value) = match s.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_string())),
-            None => (s, None),
-        };
-        if name.is_empty() {
-            return Err(format!("`{s}` has no variable name"));
-        }
-        Ok(EnvGrant { name: name.to_string(), value })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grants_parse() {
-        let d: DirGrant = ".".parse().unwrap();
-        assert_eq!((d.host, d.guest.as_str()), (PathBuf::from("."), "."));
-        let d: DirGrant = "./data::/data".parse().unwrap();
-        assert_eq!((d.host, d.guest.as_str()), (PathBuf::from("./data"), "/data"));
-        assert!("::/x".parse::<DirGrant>().is_err());
-        let e: EnvGrant = "A=b=c".parse().unwrap();
-        assert_eq!((e.name.as_str(), e.value.as_deref()), ("A", Some("b=c")));
-        let e: EnvGrant = "HOME".parse().unwrap();
-        assert_eq!(e.value, None);
-        assert!("=x".parse::<EnvGrant>().is_err());
     }
 }

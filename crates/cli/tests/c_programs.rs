@@ -1,9 +1,9 @@
-//! The C programs in `tests/c/` behave the same under `wisp run` as when
-//! built natively: each is compiled with `cc` and with clang for
-//! wasm32-wasi, both builds get the same arguments, environment, standard
-//! input and an empty directory to work in, and their standard output,
-//! standard error, exit status and what they leave in that directory must
-//! match.
+//! The C programs in `tests/c/` behave the same under `wisp run`, and as
+//! executables from `wisp create-exe`, as when built natively: each is
+//! compiled with `cc` and with clang for wasm32-wasi, every build gets the
+//! same arguments, environment, standard input and an empty directory to
+//! work in, and their standard output, standard error, exit status and
+//! what they leave in that directory must match.
 //!
 //! Building for wasm32-wasi needs clang, lld and wasi-libc, which
 //! `scripts/setup.sh` installs. Without them these tests pass after saying
@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Run, workspace_root};
+use common::{Run, runtime_lib, workspace_root};
 
 #[test]
 fn args() {
@@ -155,33 +155,63 @@ fn check(name: &str, invocation: &Invocation<'_>) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wisp"));
     command.arg("run").arg("--dir").arg(format!("{}::.", scratch.wisp.display()));
     command.env_clear();
+    let host_env = env_grants(&mut command, invocation);
+    command.envs(host_env.iter().copied());
+    command.arg(&wasm).args(invocation.args).current_dir(workspace_root());
+    let actual = run(command, invocation.stdin);
+    assert_same(name, "wisp run", (&actual, &scratch.wisp), (&expected, &scratch.native));
+
+    // The same program as an executable, with the same grants built in.
+    let exe = scratch.build.join(format!("{name}.exe"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wisp"));
+    command.arg("create-exe").arg("--runtime-lib").arg(runtime_lib());
+    command.arg("--dir").arg(format!("{}::.", scratch.exe.display()));
+    let host_env = env_grants(&mut command, invocation);
+    command.arg(&wasm).arg("-o").arg(&exe);
+    let built = command.output().unwrap();
+    assert!(built.status.success(), "{name}: {}", String::from_utf8_lossy(&built.stderr));
+    let mut command = Command::new(&exe);
+    command.env_clear().envs(host_env.iter().copied());
+    command.args(invocation.args).current_dir(workspace_root());
+    let actual = run(command, invocation.stdin);
+    assert_same(name, "the executable", (&actual, &scratch.exe), (&expected, &scratch.native));
+}
+
+/// Adds the flags that grant `invocation`'s environment to `command` (a
+/// `wisp run` or `wisp create-exe`), and returns the environment the
+/// process that runs the guest needs.
+fn env_grants<'a>(command: &mut Command, invocation: &Invocation<'a>) -> Vec<(&'a str, &'a str)> {
     match invocation.env_flags {
         EnvFlags::Values => {
-            command.env(ENV_NOT_PASSED.0, ENV_NOT_PASSED.1);
             for (variable, value) in invocation.env {
                 command.arg("--env").arg(format!("{variable}={value}"));
             }
+            vec![ENV_NOT_PASSED]
         }
         EnvFlags::Names => {
-            command.env(ENV_NOT_PASSED.0, ENV_NOT_PASSED.1);
-            for &(variable, value) in invocation.env {
-                command.arg("--env").arg(variable).env(variable, value);
+            for &(variable, _) in invocation.env {
+                command.arg("--env").arg(variable);
             }
+            std::iter::once(ENV_NOT_PASSED).chain(invocation.env.iter().copied()).collect()
         }
         EnvFlags::Inherit => {
-            command.arg("--inherit-env").envs(invocation.env.iter().copied());
+            command.arg("--inherit-env");
+            invocation.env.to_vec()
         }
     }
-    command.arg(&wasm).args(invocation.args).current_dir(workspace_root());
-    let actual = run(command, invocation.stdin);
+}
 
-    assert_eq!(actual.stdout, expected.stdout, "{name}: stdout differs (left: wisp)");
-    assert_eq!(actual.stderr, expected.stderr, "{name}: stderr differs (left: wisp)");
-    assert_eq!(actual.code, expected.code, "{name}: exit status differs (left: wisp)");
+/// Asserts that two runs printed the same, exited the same and left the
+/// same files in their directories.
+fn assert_same(name: &str, what: &str, actual: (&Run, &Path), expected: (&Run, &Path)) {
+    let ((actual, actual_dir), (expected, expected_dir)) = (actual, expected);
+    assert_eq!(actual.stdout, expected.stdout, "{name}: stdout differs (left: {what})");
+    assert_eq!(actual.stderr, expected.stderr, "{name}: stderr differs (left: {what})");
+    assert_eq!(actual.code, expected.code, "{name}: exit status differs (left: {what})");
     assert_eq!(
-        listing(&scratch.wisp),
-        listing(&scratch.native),
-        "{name}: left different files behind (left: wisp)"
+        listing(actual_dir),
+        listing(expected_dir),
+        "{name}: left different files behind (left: {what})"
     );
 }
 
@@ -286,13 +316,14 @@ fn listing(dir: &Path) -> Vec<PathBuf> {
 
 /// The directories one test uses, under Cargo's scratch directory for
 /// integration tests: `build` for the two builds, and an empty `native` and
-/// `wisp` for each run to work in. Removed when the test passes, kept to
+/// `wisp` and `exe` for each run to work in. Removed when the test passes, kept to
 /// look into when it fails.
 struct Scratch {
     root: PathBuf,
     build: PathBuf,
     native: PathBuf,
     wisp: PathBuf,
+    exe: PathBuf,
 }
 
 impl Scratch {
@@ -302,11 +333,12 @@ impl Scratch {
         let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("c_programs-{name}-{}-{unique}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        let [build, native, wisp] = ["build", "native", "wisp"].map(|sub| root.join(sub));
-        for dir in [&build, &native, &wisp] {
+        let [build, native, wisp, exe] =
+            ["build", "native", "wisp", "exe"].map(|sub| root.join(sub));
+        for dir in [&build, &native, &wisp, &exe] {
             std::fs::create_dir_all(dir).unwrap();
         }
-        Self { root, build, native, wisp }
+        Self { root, build, native, wisp, exe }
     }
 }
 

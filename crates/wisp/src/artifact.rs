@@ -35,6 +35,7 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    #[cfg(feature = "cranelift")]
     pub(crate) fn current(triple: String, fingerprint: &str) -> Self {
         Self {
             wisp_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -51,7 +52,7 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
         .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-fn architecture(triple: &str) -> Result<(Architecture, BinaryFormat)> {
+pub(crate) fn architecture(triple: &str) -> Result<(Architecture, BinaryFormat)> {
     let arch = match triple.split('-').next() {
         Some("x86_64") => Architecture::X86_64,
         Some("aarch64") => Architecture::Aarch64,
@@ -74,7 +75,20 @@ pub(crate) fn func_symbol(i: usize) -> String {
 
 /// Writes an artifact for `wasm`, compiled into `object` for `header`.
 pub(crate) fn write(header: &Header, wasm: &[u8], code: &CompiledObject) -> Result<Vec<u8>> {
-    let (arch, format) = architecture(&header.triple)?;
+    let (mut obj, _) = code_object(&header.triple, code)?;
+    let meta =
+        obj.add_section(Vec::new(), SECTION.as_bytes().to_vec(), object::SectionKind::Metadata);
+    obj.append_section_data(meta, &encode(header, wasm, code), 8);
+    finish(obj)
+}
+
+/// An object for `triple` whose `.text` holds `code`, with a symbol per
+/// function and the relocations between them.
+pub(crate) fn code_object(
+    triple: &str,
+    code: &CompiledObject,
+) -> Result<(Object<'static>, object::write::SectionId)> {
+    let (arch, format) = architecture(triple)?;
     let mut obj = Object::new(format, arch, Endianness::Little);
     let text = obj.section_id(StandardSection::Text);
     obj.append_section_data(text, &code.text, 16);
@@ -112,9 +126,11 @@ pub(crate) fn write(header: &Header, wasm: &[u8], code: &CompiledObject) -> Resu
         )
         .map_err(|e| Error::unsupported(format!("cannot write relocation: {e}")))?;
     }
-    let meta =
-        obj.add_section(Vec::new(), SECTION.as_bytes().to_vec(), object::SectionKind::Metadata);
-    obj.append_section_data(meta, &encode(header, wasm, code), 8);
+    Ok((obj, text))
+}
+
+/// The bytes of `obj`.
+pub(crate) fn finish(obj: Object<'_>) -> Result<Vec<u8>> {
     obj.write().map_err(|e| Error::unsupported(format!("cannot write object: {e}")))
 }
 
@@ -124,7 +140,7 @@ pub(crate) struct Loaded {
     pub(crate) code: CompiledObject,
 }
 
-fn corrupt(what: &str) -> Error {
+pub(crate) fn corrupt(what: &str) -> Error {
     Error::unsupported(format!("not a valid Wisp artifact: {what}"))
 }
 
@@ -141,18 +157,22 @@ pub(crate) fn read(bytes: &[u8], expected: &Header) -> Result<Loaded> {
     let meta = meta.data().map_err(|e| corrupt(&e.to_string()))?;
     let text = file.section_by_name(".text").ok_or_else(|| corrupt("no .text section"))?;
     let text = text.data().map_err(|e| corrupt(&e.to_string()))?;
-    let mut r = Reader { bytes: meta };
-    if r.take(8)? != MAGIC {
-        return Err(corrupt("bad magic"));
-    }
-    let version = r.u32()?;
-    if version != FORMAT_VERSION {
-        return Err(Error::unsupported(format!(
-            "artifact format {version} is not supported (this Wisp reads format \
-             {FORMAT_VERSION}); recompile the module"
-        )));
-    }
-    let header = Header { wisp_version: r.string()?, triple: r.string()?, config_hash: r.u64()? };
+    let (wasm, mut code) = decode(meta, text.len(), |header| {
+        check_version(header, expected)?;
+        if header.config_hash != expected.config_hash {
+            return Err(Error::unsupported(
+                "artifact was compiled with different code-affecting settings (CPU features, \
+                 memory reservations, fuel, epochs); recompile it with this configuration",
+            ));
+        }
+        Ok(())
+    })?;
+    code.text = text.to_vec();
+    Ok(Loaded { wasm, code })
+}
+
+/// Fails unless `header` names this Wisp and `expected`'s target.
+pub(crate) fn check_version(header: &Header, expected: &Header) -> Result<()> {
     if header.wisp_version != expected.wisp_version {
         return Err(Error::unsupported(format!(
             "artifact was compiled by Wisp {}, this is Wisp {}; recompile the module",
@@ -165,21 +185,41 @@ pub(crate) fn read(bytes: &[u8], expected: &Header) -> Result<Loaded> {
             header.triple, expected.triple
         )));
     }
-    if header.config_hash != expected.config_hash {
-        return Err(Error::unsupported(
-            "artifact was compiled with different code-affecting settings (CPU features, \
-             memory reservations, fuel, epochs); recompile it with this configuration",
-        ));
+    Ok(())
+}
+
+/// Decodes metadata written by [`encode`] for a text section of
+/// `text_len` bytes: the module's bytes and the code's layout (with an
+/// empty `text`). `check` vets the header before anything else is read.
+pub(crate) fn decode(
+    meta: &[u8],
+    text_len: usize,
+    check: impl FnOnce(&Header) -> Result<()>,
+) -> Result<(Vec<u8>, CompiledObject)> {
+    let mut r = Reader { bytes: meta };
+    if r.take(8)? != MAGIC {
+        return Err(corrupt("bad magic"));
     }
+    let version = r.u32()?;
+    if version != FORMAT_VERSION {
+        return Err(Error::unsupported(format!(
+            "artifact format {version} is not supported (this Wisp reads format \
+             {FORMAT_VERSION}); recompile the module"
+        )));
+    }
+    let header = Header { wisp_version: r.string()?, triple: r.string()?, config_hash: r.u64()? };
+    check(&header)?;
     let checksum = r.u64()?;
     if checksum != fnv1a(r.bytes) {
         return Err(corrupt("checksum mismatch"));
     }
     let wasm = r.blob()?.to_vec();
-    let mut code = CompiledObject { text: text.to_vec(), ..CompiledObject::default() };
-    code.funcs = r.funcs()?;
-    code.entry_trampolines = r.funcs()?;
-    code.host_adapters = r.funcs()?;
+    let mut code = CompiledObject {
+        funcs: r.funcs()?,
+        entry_trampolines: r.funcs()?,
+        host_adapters: r.funcs()?,
+        ..CompiledObject::default()
+    };
     for _ in 0..r.count()? {
         let offset = r.u32()?;
         let kind = match r.u32()? {
@@ -196,13 +236,13 @@ pub(crate) fn read(bytes: &[u8], expected: &Header) -> Result<Loaded> {
         let code_byte = r.take(1)?[0];
         code.traps.push(TrapSite { offset, code: code_byte });
     }
-    check_layout(&code)?;
-    Ok(Loaded { wasm, code })
+    check_layout(&code, text_len)?;
+    Ok((wasm, code))
 }
 
 /// Everything in the layout must point inside the text section.
-fn check_layout(code: &CompiledObject) -> Result<()> {
-    let len = code.text.len() as u64;
+fn check_layout(code: &CompiledObject, text_len: usize) -> Result<()> {
+    let len = text_len as u64;
     let inside = |f: &CompiledFunc| u64::from(f.offset) + u64::from(f.len) <= len;
     let funcs = code.funcs.iter().chain(&code.entry_trampolines).chain(&code.host_adapters);
     if !funcs.clone().all(inside)
@@ -218,7 +258,7 @@ fn check_layout(code: &CompiledObject) -> Result<()> {
     Ok(())
 }
 
-fn encode(header: &Header, wasm: &[u8], code: &CompiledObject) -> Vec<u8> {
+pub(crate) fn encode(header: &Header, wasm: &[u8], code: &CompiledObject) -> Vec<u8> {
     let mut body = Vec::new();
     put_blob(&mut body, wasm);
     for list in [&code.funcs, &code.entry_trampolines, &code.host_adapters] {
@@ -250,22 +290,22 @@ fn encode(header: &Header, wasm: &[u8], code: &CompiledObject) -> Vec<u8> {
     out
 }
 
-fn put_u32(out: &mut Vec<u8>, v: u32) {
+pub(crate) fn put_u32(out: &mut Vec<u8>, v: u32) {
     out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
+pub(crate) fn put_blob(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(&(b.len() as u64).to_le_bytes());
     out.extend_from_slice(b);
 }
 
 /// Checked little-endian reads; running out of bytes is an error.
-struct Reader<'a> {
-    bytes: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) bytes: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.bytes.len() {
             return Err(corrupt("truncated"));
         }
@@ -274,12 +314,12 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u32(&mut self) -> Result<u32> {
+    pub(crate) fn u32(&mut self) -> Result<u32> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn u64(&mut self) -> Result<u64> {
+    pub(crate) fn u64(&mut self) -> Result<u64> {
         Ok(u64::from(self.u32()?) | (u64::from(self.u32()?) << 32))
     }
 
@@ -292,7 +332,7 @@ impl<'a> Reader<'a> {
         Ok(n)
     }
 
-    fn blob(&mut self) -> Result<&'a [u8]> {
+    pub(crate) fn blob(&mut self) -> Result<&'a [u8]> {
         let n = usize::try_from(self.u64()?).map_err(|_| corrupt("length"))?;
         self.take(n)
     }

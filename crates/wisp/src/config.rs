@@ -27,6 +27,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) memory_reservation: bool,
+    pub(crate) target: Option<String>,
 }
 
 impl Default for Config {
@@ -39,6 +40,7 @@ impl Default for Config {
             consume_fuel: false,
             epoch_interruption: false,
             memory_reservation: true,
+            target: None,
         }
     }
 }
@@ -167,6 +169,17 @@ impl Config {
     /// access explicitly. Only the Cranelift tier is affected. Default: on.
     pub fn memory_reservation(&mut self, enable: bool) -> &mut Self {
         self.memory_reservation = enable;
+        self
+    }
+
+    /// Compiles for another target (a triple such as
+    /// `aarch64-unknown-linux-gnu`) with that target's baseline CPU
+    /// features, instead of for this machine with every feature it has. An
+    /// engine with a target only precompiles ([`Module::precompile`](crate::Module::precompile));
+    /// it does not run code, even when the target is this machine's.
+    /// Only the Cranelift tier is affected. Default: none (this machine).
+    pub fn target(&mut self, triple: &str) -> &mut Self {
+        self.target = Some(triple.to_string());
         self
     }
 

@@ -49,25 +49,41 @@ impl Engine {
         })
     }
 
-    /// The settings of the compiled tier, if this engine compiles.
-    pub(crate) fn compiler_settings(&self) -> Option<&wisp_cranelift::Settings> {
-        self.compiler().map(|c| c.settings())
+    /// Whether this engine runs compiled code (the Cranelift tier), which
+    /// it either compiles itself or loads precompiled.
+    pub(crate) fn is_compiled(&self) -> bool {
+        self.inner.config.strategy == Strategy::Cranelift
     }
 
     /// The compiler, if this engine compiles.
+    #[cfg(feature = "cranelift")]
     pub(crate) fn compiler(&self) -> Option<&wisp_cranelift::Compiler> {
         self.inner.compiler.as_ref()
     }
 
-    /// The compiler and the artifact header of this engine's code.
-    pub(crate) fn artifact_header(
-        &self,
-    ) -> Result<(&wisp_cranelift::Compiler, crate::artifact::Header)> {
-        let compiler = self
-            .compiler()
-            .ok_or_else(|| Error::unsupported("artifacts need an engine of the Cranelift tier"))?;
-        let fingerprint = format!("{}|{:?}", compiler.fingerprint(), self.config().features);
-        Ok((compiler, crate::artifact::Header::current(compiler.triple(), &fingerprint)))
+    /// Fails if this engine cannot run code: it compiles for another
+    /// target (see [`Config::target`]).
+    pub(crate) fn check_runs_code(&self) -> Result<()> {
+        match &self.inner.config.target {
+            Some(target) if self.is_compiled() => Err(Error::unsupported(format!(
+                "this engine compiles for {target}: it can precompile modules but not run them"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The artifact header of this engine's code.
+    pub(crate) fn artifact_header(&self) -> Result<crate::artifact::Header> {
+        #[cfg(feature = "cranelift")]
+        if let Some(compiler) = self.compiler() {
+            let fingerprint = format!("{}|{:?}", compiler.fingerprint(), self.config().features);
+            return Ok(crate::artifact::Header::current(compiler.triple(), &fingerprint));
+        }
+        Err(Error::unsupported(if self.is_compiled() {
+            "this build of Wisp has no compiler, so it cannot check artifacts"
+        } else {
+            "artifacts need an engine of the Cranelift tier"
+        }))
     }
 
     /// A hash of everything that makes compiled code of this engine
@@ -75,7 +91,7 @@ impl Engine {
     /// code-affecting settings. Caches of compiled modules key on it
     /// (together with the module's bytes). `None` for the interpreter.
     pub fn compatibility_hash(&self) -> Option<u64> {
-        let (_, h) = self.artifact_header().ok()?;
+        let h = self.artifact_header().ok()?;
         let key = format!("{}|{}|{:x}", h.wisp_version, h.triple, h.config_hash);
         Some(crate::artifact::fnv1a(key.as_bytes()))
     }
@@ -97,8 +113,8 @@ impl Engine {
     /// Whether memories of type `ty` get a whole reservation, so compiled
     /// code accesses them without bounds checks.
     pub(crate) fn reserves_memory(&self, ty: &wisp_environ::MemoryType) -> bool {
-        self.compiler_settings()
-            .is_some_and(|s| wisp_environ::vmoffsets::is_static_memory(ty, s.memory_reservation))
+        self.is_compiled()
+            && wisp_environ::vmoffsets::is_static_memory(ty, self.inner.config.memory_reservation)
     }
 
     /// The configuration this engine was built with.
@@ -149,7 +165,11 @@ fn new_compiler(config: &Config) -> Result<Option<wisp_cranelift::Compiler>> {
         epoch_interruption: config.epoch_interruption,
         ..wisp_cranelift::Settings::default()
     };
-    wisp_cranelift::Compiler::host(settings).map(Some).map_err(|e| Error::unsupported(e.0))
+    let compiler = match &config.target {
+        Some(target) => wisp_cranelift::Compiler::for_target(target, settings),
+        None => wisp_cranelift::Compiler::host(settings),
+    };
+    compiler.map(Some).map_err(|e| Error::unsupported(e.0))
 }
 
 impl Default for Engine {

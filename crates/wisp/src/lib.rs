@@ -47,6 +47,7 @@ mod externals;
 mod func;
 mod instance;
 mod interp;
+pub mod linked;
 mod linker;
 mod module;
 mod store;

@@ -91,13 +91,9 @@ impl Module {
     /// Compiles a module from the binary format: decodes and validates it in
     /// one pass.
     pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        engine.check_runs_code()?;
         let info = ModuleInfo::parse(bytes, engine.config().features)?;
-        let object = match engine.compiler() {
-            Some(compiler) => {
-                Some(compiler.compile(&info, bytes).map_err(|e| Error::unsupported(e.0))?)
-            }
-            None => None,
-        };
+        let object = if engine.is_compiled() { Some(compile(engine, &info, bytes)?) } else { None };
         Self::assemble(engine, info, bytes, object)
     }
 
@@ -113,18 +109,21 @@ impl Module {
                 wat::parse_bytes(bytes).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
             &binary[..]
         };
-        let (compiler, header) = engine.artifact_header()?;
+        let header = engine.artifact_header()?;
         let info = ModuleInfo::parse(bytes, engine.config().features)?;
-        let object = compiler.compile(&info, bytes).map_err(|e| Error::unsupported(e.0))?;
-        crate::artifact::write(&header, bytes, &object)
+        crate::artifact::write(&header, bytes, &compile(engine, &info, bytes)?)
     }
 
     /// This module as an artifact (see [`Module::precompile`]).
     pub fn serialize(&self) -> Result<Vec<u8>> {
-        let (_, header) = self.inner.engine.artifact_header()?;
-        let code = self.inner.loaded.as_ref().ok_or_else(|| {
-            Error::unsupported("only modules of the Cranelift tier can be serialized")
-        })?;
+        let header = self.inner.engine.artifact_header()?;
+        let code =
+            self.inner.loaded.as_ref().filter(|code| !code.is_linked()).ok_or_else(|| {
+                Error::unsupported(
+                    "only modules compiled by the Cranelift tier or loaded from artifacts can be \
+                 serialized",
+                )
+            })?;
         crate::artifact::write(&header, &self.inner.bytes, code.object())
     }
 
@@ -143,18 +142,30 @@ impl Module {
     /// trusted source (such as your own cache). The checks above catch
     /// mistakes and corruption, not a deliberately forged file.
     pub unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
-        let (_, header) = engine.artifact_header()?;
+        engine.check_runs_code()?;
+        let header = engine.artifact_header()?;
         let loaded = crate::artifact::read(bytes, &header)?;
-        let info = ModuleInfo::parse(&loaded.wasm, engine.config().features)?;
-        if loaded.code.funcs.len() != info.num_defined_funcs() as usize
-            || loaded.code.entry_trampolines.len() != info.types.len()
-            || loaded.code.host_adapters.len() != info.types.len()
+        let info = Self::info_for_code(engine, &loaded.wasm, &loaded.code)?;
+        Self::assemble(engine, info, &loaded.wasm, Some(loaded.code))
+    }
+
+    /// Decodes the module whose compiled code is `code`, checking that the
+    /// two belong together.
+    pub(crate) fn info_for_code(
+        engine: &Engine,
+        wasm: &[u8],
+        code: &wisp_environ::CompiledObject,
+    ) -> Result<ModuleInfo> {
+        let info = ModuleInfo::parse(wasm, engine.config().features)?;
+        if code.funcs.len() != info.num_defined_funcs() as usize
+            || code.entry_trampolines.len() != info.types.len()
+            || code.host_adapters.len() != info.types.len()
         {
             return Err(Error::unsupported(
                 "not a valid Wisp artifact: code does not match module",
             ));
         }
-        Self::assemble(engine, info, &loaded.wasm, Some(loaded.code))
+        Ok(info)
     }
 
     fn assemble(
@@ -163,15 +174,26 @@ impl Module {
         bytes: &[u8],
         object: Option<wisp_environ::CompiledObject>,
     ) -> Result<Module> {
-        let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
-        let code = (0..info.num_defined_funcs()).map(|_| OnceLock::new()).collect();
         let loaded = match object {
             Some(object) => {
                 Some(crate::vm::code::LoadedCode::load(object, &info).map_err(Error::resource)?)
             }
             None => None,
         };
-        Ok(Module {
+        Ok(Self::with_code(engine, info, bytes, loaded))
+    }
+
+    /// A module of `engine` from its decoded form and, for the compiled
+    /// tier, its loaded code.
+    pub(crate) fn with_code(
+        engine: &Engine,
+        info: ModuleInfo,
+        bytes: &[u8],
+        loaded: Option<Arc<crate::vm::code::LoadedCode>>,
+    ) -> Module {
+        let type_ids = info.types.iter().map(|t| engine.type_id(t)).collect();
+        let code = (0..info.num_defined_funcs()).map(|_| OnceLock::new()).collect();
+        Module {
             inner: Arc::new(ModuleInner {
                 engine: engine.clone(),
                 info,
@@ -182,7 +204,7 @@ impl Module {
                 #[cfg(target_os = "linux")]
                 image: OnceLock::new(),
             }),
-        })
+        }
     }
 
     /// Checks that `bytes` is a valid binary module for `engine`.
@@ -337,4 +359,18 @@ impl ModuleInner {
         let compiled = translate(&self.info, self.engine.config(), &self.bytes, func_index)?;
         Ok(slot.get_or_init(|| Arc::new(compiled)))
     }
+}
+
+/// Compiles `info` (decoded from `bytes`) with `engine`'s compiler.
+pub(crate) fn compile(
+    engine: &Engine,
+    info: &ModuleInfo,
+    bytes: &[u8],
+) -> Result<wisp_environ::CompiledObject> {
+    #[cfg(feature = "cranelift")]
+    if let Some(compiler) = engine.compiler() {
+        return compiler.compile(info, bytes).map_err(|e| Error::unsupported(e.0));
+    }
+    let _ = (engine, info, bytes);
+    Err(Error::unsupported("this build of Wisp has no compiler: it runs precompiled code only"))
 }

@@ -220,8 +220,8 @@ impl<T> Store<T> {
                 fuel: 0,
                 epoch_deadline: 0,
                 vm: engine
-                    .compiler_settings()
-                    .map(|_| crate::vm::compiled::VMStore::new(engine.epoch_ptr())),
+                    .is_compiled()
+                    .then(|| crate::vm::compiled::VMStore::new(engine.epoch_ptr())),
             },
             host: Vec::new(),
             data,

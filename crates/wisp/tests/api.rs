@@ -482,3 +482,33 @@ fn large_data_segments_initialise_each_instance_separately() {
         assert_eq!(mb.data(&store)[70000 + 65536], 0);
     }
 }
+
+#[test]
+fn engines_with_a_target_precompile_but_do_not_run() {
+    let wat = r#"(module (func (export "f") (result i32) (i32.const 7)))"#;
+    for target in ["aarch64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"] {
+        let mut config = cranelift();
+        config.target(target);
+        let engine = Engine::new(&config).unwrap();
+        let artifact = Module::precompile(&engine, wat.as_bytes()).unwrap();
+        assert!(Module::is_artifact(&artifact));
+        let err = Module::new(&engine, wat).unwrap_err();
+        assert!(err.to_string().contains("can precompile modules but not run them"), "{err}");
+        // SAFETY: refused before any code could run.
+        assert!(unsafe { Module::deserialize(&engine, &artifact) }.is_err());
+        let object =
+            wisp::linked::write_object(&engine, &wat::parse_str(wat).unwrap(), b"x").unwrap();
+        assert_eq!(&object[..4], b"\x7fELF");
+    }
+    // A host engine refuses the aarch64 artifact by name.
+    let mut config = cranelift();
+    config.target("aarch64-unknown-linux-gnu");
+    let arm = Module::precompile(&Engine::new(&config).unwrap(), wat.as_bytes()).unwrap();
+    let host = Engine::new(&cranelift()).unwrap();
+    // SAFETY: refused before any code could run.
+    let err = unsafe { Module::deserialize(&host, &arm) }.unwrap_err();
+    assert!(err.to_string().contains("compiled for aarch64"), "{err}");
+    let mut config = cranelift();
+    config.target("sparc-unknown-linux-gnu");
+    assert!(Engine::new(&config).is_err());
+}

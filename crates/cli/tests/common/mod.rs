@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of this
 
+pub mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -146,4 +148,31 @@ pub fn binary(sections: &[&[u8]]) -> Vec<u8> {
         bytes.extend_from_slice(section);
     }
     bytes
+}
+
+/// The runtime library `wisp create-exe` links executables with, built
+/// once per test binary (`cargo build --release -p wisp-exe-runtime`; it
+/// must be built on its own so that it comes without the compiler).
+pub fn runtime_lib() -> PathBuf {
+    static LIB: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| {
+        // CARGO_TARGET_TMPDIR is TARGET/tmp.
+        let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().to_path_buf();
+        let output = Command::new(env!("CARGO"))
+            .args(["build", "--release", "--quiet", "-p", "wisp-exe-runtime", "--target-dir"])
+            .arg(&target)
+            .current_dir(workspace_root())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "building the runtime library failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let lib = target.join("release/libwisp_exe_runtime.a");
+        assert!(lib.is_file(), "{} was not built", lib.display());
+        lib
+    })
+    .clone()
 }

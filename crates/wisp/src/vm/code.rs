@@ -51,6 +51,9 @@ pub(crate) struct LoadedCode {
     base: *mut u8,
     len: usize,
     object: CompiledObject,
+    /// The code was linked into the program (by `create-exe`): it is not
+    /// ours to unmap.
+    linked: bool,
 }
 
 // SAFETY: the mapping is immutable (read + execute) once loaded.
@@ -90,7 +93,7 @@ impl LoadedCode {
         // SAFETY: the mapping is `len >= text.len()` writable bytes we own.
         let text = unsafe { std::slice::from_raw_parts_mut(base, len) };
         text[..object.text.len()].copy_from_slice(&object.text);
-        let code = LoadedCode { base, len, object };
+        let code = LoadedCode { base, len, object, linked: false };
         for r in &code.object.relocs {
             let target = code.object.funcs.get(r.target as usize).ok_or("bad relocation")?;
             let site = r.offset as usize;
@@ -117,17 +120,45 @@ impl LoadedCode {
         if rc != 0 {
             return Err("cannot make compiled code executable".into());
         }
+        Ok(code.register(info))
+    }
+
+    /// Code that the system linker placed in this program at `text`
+    /// (`len` bytes, relocations applied), laid out as `object` says;
+    /// `object.text` is unused.
+    ///
+    /// # Safety
+    /// `text..text + len` must be executable code of this program, compiled
+    /// by Wisp with the layout `object` describes, and stay mapped for the
+    /// life of the process.
+    pub(crate) unsafe fn linked(
+        text: *const u8,
+        len: usize,
+        object: CompiledObject,
+        info: &wisp_environ::ModuleInfo,
+    ) -> Arc<Self> {
+        LoadedCode { base: text.cast_mut(), len, object, linked: true }.register(info)
+    }
+
+    /// Enters the code in the registry the trap handler consults.
+    fn register(self, info: &wisp_environ::ModuleInfo) -> Arc<Self> {
         let meta = Arc::new(CodeInfo {
-            start: base as usize,
-            funcs: code.object.funcs.clone(),
-            traps: code.object.traps.clone(),
+            start: self.base as usize,
+            funcs: self.object.funcs.clone(),
+            traps: self.object.traps.clone(),
             num_imported_funcs: info.num_imported_funcs,
             module_name: info.name.clone(),
             func_names: info.func_names.clone(),
         });
+        let start = self.base as usize;
         let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
-        reg.insert(base as usize, (base as usize + code.object.text.len(), meta));
-        Ok(Arc::new(code))
+        reg.insert(start, (start + self.len, meta));
+        Arc::new(self)
+    }
+
+    /// Whether the code was linked into the program rather than loaded.
+    pub(crate) fn is_linked(&self) -> bool {
+        self.linked
     }
 
     /// The address of defined function `defined`.
@@ -154,6 +185,9 @@ impl LoadedCode {
 impl Drop for LoadedCode {
     fn drop(&mut self) {
         REGISTRY.write().unwrap_or_else(|e| e.into_inner()).remove(&(self.base as usize));
+        if self.linked {
+            return;
+        }
         // SAFETY: our own mapping; no instance uses it any more (instances
         // hold the module, which holds this code).
         unsafe {
