@@ -186,6 +186,21 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     /// Decodes and validates `bytes` in a single pass.
     pub fn parse(bytes: &[u8], features: Features) -> Result<ModuleInfo, WasmError> {
+        Self::parse_with(bytes, features, true)
+    }
+
+    /// Decodes `bytes`, which were validated before (they come with code
+    /// compiled from them), checking the module's structure but not its
+    /// function bodies, the costly part of validation.
+    pub fn parse_validated(bytes: &[u8], features: Features) -> Result<ModuleInfo, WasmError> {
+        Self::parse_with(bytes, features, false)
+    }
+
+    fn parse_with(
+        bytes: &[u8],
+        features: Features,
+        validate_bodies: bool,
+    ) -> Result<ModuleInfo, WasmError> {
         let mut validator = Validator::new_with_features(features.to_wasmparser());
         let mut info = ModuleInfo::default();
         let mut allocs = wasmparser::FuncValidatorAllocations::default();
@@ -195,9 +210,11 @@ impl ModuleInfo {
         for payload in parser.parse_all(bytes) {
             let payload = payload?;
             if let wasmparser::ValidPayload::Func(func, body) = validator.payload(&payload)? {
-                let mut v = func.into_validator(std::mem::take(&mut allocs));
-                v.validate(&body)?;
-                allocs = v.into_allocations();
+                if validate_bodies {
+                    let mut v = func.into_validator(std::mem::take(&mut allocs));
+                    v.validate(&body)?;
+                    allocs = v.into_allocations();
+                }
                 info.bodies.push(FuncBody {
                     range: body.range().start as usize..body.range().end as usize,
                 });

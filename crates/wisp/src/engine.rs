@@ -23,6 +23,10 @@ struct EngineInner {
     /// The optimizing compiler, for engines of the Cranelift tier.
     #[cfg(feature = "cranelift")]
     compiler: Option<wisp_cranelift::Compiler>,
+    /// The header of the compiler's artifacts, made on first use (it
+    /// describes every code-affecting setting, which takes a while).
+    #[cfg(feature = "cranelift")]
+    header: std::sync::OnceLock<crate::artifact::Header>,
     types: Mutex<TypeRegistry>,
     epoch: AtomicU64,
 }
@@ -43,6 +47,8 @@ impl Engine {
                 config: config.clone(),
                 #[cfg(feature = "cranelift")]
                 compiler: new_compiler(config)?,
+                #[cfg(feature = "cranelift")]
+                header: std::sync::OnceLock::new(),
                 types: Mutex::default(),
                 epoch: AtomicU64::new(0),
             }),
@@ -76,8 +82,12 @@ impl Engine {
     pub(crate) fn artifact_header(&self) -> Result<crate::artifact::Header> {
         #[cfg(feature = "cranelift")]
         if let Some(compiler) = self.compiler() {
-            let fingerprint = format!("{}|{:?}", compiler.fingerprint(), self.config().features);
-            return Ok(crate::artifact::Header::current(compiler.triple(), &fingerprint));
+            let header = self.inner.header.get_or_init(|| {
+                let fingerprint =
+                    format!("{}|{:?}", compiler.fingerprint(), self.config().features);
+                crate::artifact::Header::current(compiler.triple(), &fingerprint)
+            });
+            return Ok(header.clone());
         }
         Err(Error::unsupported(if self.is_compiled() {
             "this build of Wisp has no compiler, so it cannot check artifacts"

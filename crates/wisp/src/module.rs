@@ -150,13 +150,14 @@ impl Module {
     }
 
     /// Decodes the module whose compiled code is `code`, checking that the
-    /// two belong together.
+    /// two belong together. The module was validated when it was compiled,
+    /// so its function bodies are not validated again.
     pub(crate) fn info_for_code(
         engine: &Engine,
         wasm: &[u8],
         code: &wisp_environ::CompiledObject,
     ) -> Result<ModuleInfo> {
-        let info = ModuleInfo::parse(wasm, engine.config().features)?;
+        let info = ModuleInfo::parse_validated(wasm, engine.config().features)?;
         if code.funcs.len() != info.num_defined_funcs() as usize
             || code.entry_trampolines.len() != info.types.len()
             || code.host_adapters.len() != info.types.len()
