@@ -512,3 +512,61 @@ fn engines_with_a_target_precompile_but_do_not_run() {
     config.target("sparc-unknown-linux-gnu");
     assert!(Engine::new(&config).is_err());
 }
+
+/// Rotations by constants, alone and fused with the `xor` before them (the
+/// interpreter's immediate and fused forms), in both tiers, against Rust's.
+#[test]
+fn rotations_by_constants_and_after_xor() {
+    let mut wat = String::from("(module\n");
+    for k in [0u32, 1, 7, 16, 31, 32, 33, 63, 64, 100] {
+        for (ty, rot) in [("i32", "rotl"), ("i32", "rotr"), ("i64", "rotl"), ("i64", "rotr")] {
+            wat.push_str(&format!(
+                "(func (export \"{ty}_{rot}_{k}\") (param {ty} {ty}) (result {ty} {ty} {ty})
+                   (local $t {ty})
+                   ({ty}.{rot} (local.get 0) ({ty}.const {k}))
+                   ({ty}.{rot} ({ty}.xor (local.get 0) (local.get 1)) ({ty}.const {k}))
+                   (local.set $t ({ty}.{rot} ({ty}.xor (local.get 1) (local.get 0)) ({ty}.const {k})))
+                   (local.get $t))\n"
+            ));
+        }
+    }
+    wat.push(')');
+    let (a32, b32) = (0x8765_4321u32, 0x0f0f_1234u32);
+    let (a64, b64) = (0x8765_4321_dead_beefu64, 0x0f0f_1234_5678_9abcu64);
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        for k in [0u32, 1, 7, 16, 31, 32, 33, 63, 64, 100] {
+            for rot in ["rotl", "rotr"] {
+                let f = instance
+                    .get_typed_func::<(i32, i32), (i32, i32, i32)>(
+                        &store,
+                        &format!("i32_{rot}_{k}"),
+                    )
+                    .unwrap();
+                let r = |x: u32| if rot == "rotl" { x.rotate_left(k) } else { x.rotate_right(k) };
+                let want = (r(a32) as i32, r(a32 ^ b32) as i32, r(a32 ^ b32) as i32);
+                assert_eq!(
+                    f.call(&mut store, (a32 as i32, b32 as i32)).unwrap(),
+                    want,
+                    "{rot} {k}"
+                );
+                let f = instance
+                    .get_typed_func::<(i64, i64), (i64, i64, i64)>(
+                        &store,
+                        &format!("i64_{rot}_{k}"),
+                    )
+                    .unwrap();
+                let r = |x: u64| if rot == "rotl" { x.rotate_left(k) } else { x.rotate_right(k) };
+                let want = (r(a64) as i64, r(a64 ^ b64) as i64, r(a64 ^ b64) as i64);
+                assert_eq!(
+                    f.call(&mut store, (a64 as i64, b64 as i64)).unwrap(),
+                    want,
+                    "{rot} {k}"
+                );
+            }
+        }
+    }
+}

@@ -709,6 +709,10 @@ handlers! {
     I32AndImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 & i as u32)) }
     I32OrImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 | i as u32)) }
     I32XorImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 ^ i as u32)) }
+    I32RotlImm(d, a, i) => { un!(d, a, |x| u64::from((x as u32).rotate_left(i as u32))) }
+    I64RotlImm(d, a, i) => { un!(d, a, |x| x.rotate_left(i as u32)) }
+    I32XorRotl(k, d, a, b) => { i32bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
+    I64XorRotl(k, d, a, b) => { i64bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
     I32ShlImm(d, a, i) => {
         un!(d, a, |x| u64::from((x as u32).wrapping_shl(i as u32)))
     }

@@ -94,6 +94,7 @@ isa! {
     // (dst, lhs, immediate rhs); i64 forms sign-extend the immediate.
     binary_imm {
         I32AddImm I32MulImm I32AndImm I32OrImm I32XorImm I32ShlImm I32ShrSImm I32ShrUImm
+        I32RotlImm I64RotlImm
         I32EqImm I32NeImm I32LtSImm I32LtUImm I32GtSImm I32GtUImm I32LeSImm I32LeUImm
         I32GeSImm I32GeUImm
         I64AddImm I64MulImm I64AndImm I64OrImm I64XorImm I64ShlImm I64ShrSImm I64ShrUImm
@@ -112,6 +113,10 @@ isa! {
     other {
         /// Operand words for the preceding instruction.
         Extra(u32, u32, u32),
+        /// `dst = rotl(a ^ b, k)`: (k, dst, a, b), `k` below the width. The
+        /// rounds of hashes and ciphers are chains of these.
+        I32XorRotl(u8, Reg, Reg, Reg),
+        I64XorRotl(u8, Reg, Reg, Reg),
         /// Charge fuel for the straight-line code that follows (fuel metering).
         Fuel(u32),
         /// Trap if the engine's epoch has reached the store's deadline.
@@ -353,6 +358,8 @@ impl Instr {
             | V128Shift(_, a, b, c)
             | V128Replace(_, _, a, b, c)
             | V128Shuffle(a, b, c)
+            | I32XorRotl(_, a, b, c)
+            | I64XorRotl(_, a, b, c)
             | V128LoadLane(_, _, a, b, c) => {
                 *a = f(*a);
                 *b = f(*b);
@@ -391,7 +398,9 @@ impl Instr {
             | TableGet(d, ..)
             | TableSize(d, _)
             | RefFunc(d, _)
-            | RefIsNull(d, _) => Some(d),
+            | RefIsNull(d, _)
+            | I32XorRotl(_, d, ..)
+            | I64XorRotl(_, d, ..) => Some(d),
             _ => self.arith_dst_mut(),
         }
     }

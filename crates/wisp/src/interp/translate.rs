@@ -1258,6 +1258,54 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// `rotl`/`rotr`. By a constant it has an immediate form, fused with
+    /// an `xor` just emitted into the rotated operand: `rotl(a ^ b, k)` is
+    /// one instruction (the rounds of hashes and ciphers chain these).
+    fn rotate(&mut self, ty: ValType, right: bool) -> R {
+        use Instr as I;
+        let wide = ty == ValType::I64;
+        let len = self.stack.len();
+        let Src::Const(c) = self.stack[len - 1].src else {
+            return self.binary(
+                ty,
+                match (wide, right) {
+                    (false, false) => I::I32Rotl,
+                    (false, true) => I::I32Rotr,
+                    (true, false) => I::I64Rotl,
+                    (true, true) => I::I64Rotr,
+                },
+            );
+        };
+        let bits = if wide { 64 } else { 32 };
+        let by = if wide { c % 64 } else { u64::from(c as u32 % 32) };
+        // Rotating right by `by` is rotating left by the rest of the width.
+        let k = if right { (bits - by) % bits } else { by } as u8;
+        let value = self.stack[len - 2];
+        if value.src == Src::Temp
+            && let Some(at) = self.last
+            && at + 1 == self.code.len()
+        {
+            let fused = match self.code[at] {
+                I::I32Xor(d, a, b) if !wide && d == value.slot => Some(I::I32XorRotl(k, d, a, b)),
+                I::I64Xor(d, a, b) if wide && d == value.slot => Some(I::I64XorRotl(k, d, a, b)),
+                _ => None,
+            };
+            if let Some(fused) = fused {
+                // The constant needs no code; the result stays where the
+                // `xor` put it, the operand on top, and may be retargeted.
+                self.stack.pop();
+                self.code[at] = fused;
+                return Ok(());
+            }
+        }
+        self.stack.truncate(len - 2);
+        let ra = self.reg(value);
+        let dst = self.push_temp(ty)?;
+        let k = i32::from(k);
+        self.emit_result(if wide { I::I64RotlImm(dst, ra, k) } else { I::I32RotlImm(dst, ra, k) });
+        Ok(())
+    }
+
     fn unary(&mut self, ty: ValType, make: fn(Reg, Reg) -> Instr) -> R {
         let v = self.pop();
         let r = self.reg(v);
@@ -1293,8 +1341,8 @@ impl<'a> Translator<'a> {
             O::I32Shl => self.binary_imm(I32, I32, I::I32Shl, I::I32ShlImm, false),
             O::I32ShrS => self.binary_imm(I32, I32, I::I32ShrS, I::I32ShrSImm, false),
             O::I32ShrU => self.binary_imm(I32, I32, I::I32ShrU, I::I32ShrUImm, false),
-            O::I32Rotl => self.binary(I32, I::I32Rotl),
-            O::I32Rotr => self.binary(I32, I::I32Rotr),
+            O::I32Rotl => self.rotate(I32, false),
+            O::I32Rotr => self.rotate(I32, true),
             O::I32Eq => self.binary_imm(I32, I32, I::I32Eq, I::I32EqImm, true),
             O::I32Ne => self.binary_imm(I32, I32, I::I32Ne, I::I32NeImm, true),
             O::I32LtS => self.binary_imm(I32, I32, I::I32LtS, I::I32LtSImm, false),
@@ -1328,8 +1376,8 @@ impl<'a> Translator<'a> {
             O::I64Shl => self.binary_imm(I64, I64, I::I64Shl, I::I64ShlImm, false),
             O::I64ShrS => self.binary_imm(I64, I64, I::I64ShrS, I::I64ShrSImm, false),
             O::I64ShrU => self.binary_imm(I64, I64, I::I64ShrU, I::I64ShrUImm, false),
-            O::I64Rotl => self.binary(I64, I::I64Rotl),
-            O::I64Rotr => self.binary(I64, I::I64Rotr),
+            O::I64Rotl => self.rotate(I64, false),
+            O::I64Rotr => self.rotate(I64, true),
             O::I64Eq => self.binary_imm(I32, I64, I::I64Eq, I::I64EqImm, true),
             O::I64Ne => self.binary_imm(I32, I64, I::I64Ne, I::I64NeImm, true),
             O::I64LtS => self.binary_imm(I32, I64, I::I64LtS, I::I64LtSImm, false),
