@@ -531,8 +531,17 @@ fn rotations_by_constants_and_after_xor() {
         }
     }
     wat.push(')');
-    let (a32, b32) = (0x8765_4321u32, 0x0f0f_1234u32);
-    let (a64, b64) = (0x8765_4321_dead_beefu64, 0x0f0f_1234_5678_9abcu64);
+    // Checks `TY_ROT_K` of the module against Rust's rotation of `a`, `b`.
+    macro_rules! check {
+        ($store:expr, $instance:expr, $ty:literal, $s:ty, $u:ty, $a:expr, $b:expr, $rot:expr, $k:expr) => {{
+            let (a, b): ($u, $u) = ($a, $b);
+            let name = format!("{}_{}_{}", $ty, $rot, $k);
+            let f = $instance.get_typed_func::<($s, $s), ($s, $s, $s)>(&$store, &name).unwrap();
+            let r = |x: $u| if $rot == "rotl" { x.rotate_left($k) } else { x.rotate_right($k) };
+            let want = (r(a) as $s, r(a ^ b) as $s, r(a ^ b) as $s);
+            assert_eq!(f.call(&mut $store, (a as $s, b as $s)).unwrap(), want, "{name}");
+        }};
+    }
     for config in [Config::new(), cranelift()] {
         let engine = Engine::new(&config).unwrap();
         let module = Module::new(&engine, &wat).unwrap();
@@ -540,32 +549,9 @@ fn rotations_by_constants_and_after_xor() {
         let instance = Instance::new(&mut store, &module, &[]).unwrap();
         for k in [0u32, 1, 7, 16, 31, 32, 33, 63, 64, 100] {
             for rot in ["rotl", "rotr"] {
-                let f = instance
-                    .get_typed_func::<(i32, i32), (i32, i32, i32)>(
-                        &store,
-                        &format!("i32_{rot}_{k}"),
-                    )
-                    .unwrap();
-                let r = |x: u32| if rot == "rotl" { x.rotate_left(k) } else { x.rotate_right(k) };
-                let want = (r(a32) as i32, r(a32 ^ b32) as i32, r(a32 ^ b32) as i32);
-                assert_eq!(
-                    f.call(&mut store, (a32 as i32, b32 as i32)).unwrap(),
-                    want,
-                    "{rot} {k}"
-                );
-                let f = instance
-                    .get_typed_func::<(i64, i64), (i64, i64, i64)>(
-                        &store,
-                        &format!("i64_{rot}_{k}"),
-                    )
-                    .unwrap();
-                let r = |x: u64| if rot == "rotl" { x.rotate_left(k) } else { x.rotate_right(k) };
-                let want = (r(a64) as i64, r(a64 ^ b64) as i64, r(a64 ^ b64) as i64);
-                assert_eq!(
-                    f.call(&mut store, (a64 as i64, b64 as i64)).unwrap(),
-                    want,
-                    "{rot} {k}"
-                );
+                check!(store, instance, "i32", i32, u32, 0x8765_4321, 0x0f0f_1234, rot, k);
+                let (a, b) = (0x8765_4321_dead_beef, 0x0f0f_1234_5678_9abc);
+                check!(store, instance, "i64", i64, u64, a, b, rot, k);
             }
         }
     }
