@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use wisp_environ::FuncType;
 
+use crate::vm::memory::{LinearMemory, ReservationPool};
 use crate::{Config, Error, Result, Strategy};
 
 /// Compiles modules and owns what stores share: configuration and the
@@ -25,6 +26,8 @@ struct EngineInner {
     compiler: Option<wisp_cranelift::Compiler>,
     types: Mutex<TypeRegistry>,
     epoch: AtomicU64,
+    /// Address space of dropped memories, for the next ones.
+    reservations: Arc<ReservationPool>,
 }
 
 #[derive(Debug, Default)]
@@ -45,6 +48,7 @@ impl Engine {
                 compiler: new_compiler(config)?,
                 types: Mutex::default(),
                 epoch: AtomicU64::new(0),
+                reservations: Arc::default(),
             }),
         })
     }
@@ -99,6 +103,16 @@ impl Engine {
     pub(crate) fn reserves_memory(&self, ty: &wisp_environ::MemoryType) -> bool {
         self.compiler_settings()
             .is_some_and(|s| wisp_environ::vmoffsets::is_static_memory(ty, s.memory_reservation))
+    }
+
+    /// A new memory of type `ty`, at most `limit_bytes` large.
+    pub(crate) fn new_memory(
+        &self,
+        ty: wisp_environ::MemoryType,
+        limit_bytes: u64,
+    ) -> Result<LinearMemory> {
+        LinearMemory::new(ty, limit_bytes, self.reserves_memory(&ty), &self.inner.reservations)
+            .ok_or_else(|| Error::resource("cannot allocate linear memory of the requested size"))
     }
 
     /// The configuration this engine was built with.

@@ -5,7 +5,6 @@ use wisp_environ::{
 };
 
 use crate::store::{FuncEntity, GlobalEntity, InstanceEntity, StoreInner};
-use crate::vm::memory::LinearMemory;
 use crate::vm::table::TableData;
 use crate::{
     AsContext, AsContextMut, Error, Extern, Func, Global, Memory, Module, Result, Store, Table,
@@ -293,11 +292,7 @@ pub(crate) fn instantiate<T>(
         tables.push(inner.tables.len() as u32 - 1);
     }
     for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem =
-            LinearMemory::new(*ty, inner.limits.memory_bytes, inner.engine.reserves_memory(ty))
-                .ok_or_else(|| {
-                    Error::resource("cannot allocate linear memory of the requested size")
-                })?;
+        let mem = inner.engine.new_memory(*ty, inner.limits.memory_bytes)?;
         inner.memories.push(mem);
         memories.push(inner.memories.len() as u32 - 1);
     }

@@ -482,3 +482,63 @@ fn large_data_segments_initialise_each_instance_separately() {
         assert_eq!(mb.data(&store)[70000 + 65536], 0);
     }
 }
+
+#[test]
+fn memories_reusing_address_space_start_fresh() {
+    // Stores dropped one after another hand their memories' address space
+    // to the next ones: each must still start zeroed, with exactly its own
+    // size accessible, whether the last user had grown it, written all
+    // over it, or mapped a copy-on-write image into it.
+    let chunk: String = (0..65536).map(|i| format!("\\{:02x}", (i % 251 + 1) as u8)).collect();
+    let imaged = format!(
+        r#"(module (memory (export "m") 4)
+             (data (i32.const 0) "{chunk}") (data (i32.const 65536) "{chunk}")
+             (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+             (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#
+    );
+    let plain = r#"(module (memory (export "m") 1)
+             (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+             (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+    let mut checked = cranelift();
+    checked.memory_reservation(false);
+    for config in [Config::new(), cranelift(), checked] {
+        let engine = Engine::new(&config).unwrap();
+        let imaged = Module::new(&engine, &imaged).unwrap();
+        let plain = Module::new(&engine, plain).unwrap();
+        for (round, with_image) in [true, false, false, true, true, false].into_iter().enumerate() {
+            let module = if with_image { &imaged } else { &plain };
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, module, &[]).unwrap();
+            let memory = instance.get_memory(&store, "m").unwrap();
+            let pages = memory.size(&store);
+            let data = memory.data(&store);
+            if with_image {
+                assert_eq!(pages, 4);
+                assert!(
+                    data[..131072]
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &b)| b == (i % 65536 % 251 + 1) as u8)
+                );
+                assert!(data[131072..].iter().all(|&b| b == 0), "round {round}");
+            } else {
+                assert_eq!(pages, 1);
+                assert!(data.iter().all(|&b| b == 0), "round {round}");
+            }
+            let peek = instance.get_typed_func::<i32, i32>(&store, "peek").unwrap();
+            let poke = instance.get_typed_func::<(i32, i32), ()>(&store, "poke").unwrap();
+            let grow = instance.get_typed_func::<i32, i32>(&store, "grow").unwrap();
+            let end = (pages * 65536) as i32;
+            assert!(peek.call(&mut store, end).is_err(), "round {round}: beyond the memory");
+            assert!(poke.call(&mut store, (end, 1)).is_err(), "round {round}: beyond the memory");
+            // Dirty it all, and grow it, for the next store.
+            assert_eq!(grow.call(&mut store, 3).unwrap(), pages as i32);
+            assert_eq!(peek.call(&mut store, end + 65536).unwrap(), 0);
+            for at in (0..end + 3 * 65536).step_by(4093) {
+                poke.call(&mut store, (at, 0x5a)).unwrap();
+            }
+        }
+    }
+}
