@@ -542,3 +542,30 @@ fn memories_reusing_address_space_start_fresh() {
         }
     }
 }
+
+#[test]
+fn host_functions_in_tables_are_callable_whenever_their_signature_arrives() {
+    // Compiled code calls a host function through an adapter taken from
+    // some instance's code: host functions made before any module with
+    // their signature, and after, must both be callable from a table.
+    let caller = r#"(module (type $t (func (param i32) (result i32)))
+         (table (export "t") 2 funcref)
+         (func (export "call") (param i32 i32) (result i32)
+           (call_indirect (type $t) (local.get 1) (local.get 0))))"#;
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, caller).unwrap();
+        let other = Module::new(&engine, "(module (func (param i64)))").unwrap();
+        let mut store = Store::new(&engine, ());
+        let early = Func::wrap(&mut store, |x: i32| x + 1);
+        Instance::new(&mut store, &other, &[]).unwrap();
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let late = Func::wrap(&mut store, |x: i32| x * 10);
+        let table = instance.get_table(&store, "t").unwrap();
+        table.set(&mut store, 0, Val::FuncRef(Some(early))).unwrap();
+        table.set(&mut store, 1, Val::FuncRef(Some(late))).unwrap();
+        let call = instance.get_typed_func::<(i32, i32), i32>(&store, "call").unwrap();
+        assert_eq!(call.call(&mut store, (0, 4)).unwrap(), 5);
+        assert_eq!(call.call(&mut store, (1, 4)).unwrap(), 40);
+    }
+}
