@@ -176,8 +176,14 @@ fn kind_name(kind: &ImportKind) -> &'static str {
     }
 }
 
-/// Evaluates a constant expression to a 128-bit cell pair.
-fn eval_const(inner: &StoreInner, globals: &[u32], funcs: &[u32], expr: &ConstExpr) -> u128 {
+/// Evaluates a constant expression to a 128-bit cell pair, for an instance
+/// whose globals and functions are `globals` and `funcs` among the store's.
+fn eval_const(
+    store_globals: &[Box<GlobalEntity>],
+    globals: &[u32],
+    funcs: &[u32],
+    expr: &ConstExpr,
+) -> u128 {
     // Nearly every expression is one constant: no stack needed.
     match expr.ops() {
         [ConstOp::I32(v)] => return u128::from(*v as u32),
@@ -196,7 +202,7 @@ fn eval_const(inner: &StoreInner, globals: &[u32], funcs: &[u32], expr: &ConstEx
             ConstOp::V128(v) => v,
             ConstOp::RefNull(_) => 0,
             ConstOp::RefFunc(f) => u128::from(funcs[f as usize]) + 1,
-            ConstOp::GlobalGet(g) => inner.globals[globals[g as usize] as usize].value,
+            ConstOp::GlobalGet(g) => store_globals[globals[g as usize] as usize].value,
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                 let b = stack.pop().unwrap_or(0) as u32;
                 let a = stack.pop().unwrap_or(0) as u32;
@@ -276,7 +282,7 @@ pub(crate) fn instantiate<T>(
     }
     for (i, init) in info.global_inits.iter().enumerate() {
         let ty = info.globals[info.num_imported_globals as usize + i];
-        let value = eval_const(inner, &globals, &funcs, init);
+        let value = eval_const(&inner.globals, &globals, &funcs, init);
         inner.globals.push(Box::new(GlobalEntity { ty, value }));
         globals.push(inner.globals.len() as u32 - 1);
     }
@@ -285,7 +291,7 @@ pub(crate) fn instantiate<T>(
             .table_inits
             .iter()
             .find(|(t, _)| *t as usize == i)
-            .map_or(0, |(_, e)| eval_const(inner, &globals, &funcs, e) as u64);
+            .map_or(0, |(_, e)| eval_const(&inner.globals, &globals, &funcs, e) as u64);
         let table = TableData::new(*ty, init, inner.limits.table_elements)
             .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
         inner.tables.push(table);
@@ -306,11 +312,18 @@ pub(crate) fn instantiate<T>(
             dropped_datas[i] = true;
         }
     }
+    // Only passive segments are kept: active ones are written straight
+    // into their tables, and they and declared ones are then dropped.
     let elems: Box<[Box<[u64]>]> = info
         .elems
         .iter()
-        .map(|seg| {
-            seg.items.iter().map(|e| eval_const(inner, &globals, &funcs, e) as u64).collect()
+        .map(|seg| match seg.kind {
+            ElemKind::Passive => seg
+                .items
+                .iter()
+                .map(|e| eval_const(&inner.globals, &globals, &funcs, e) as u64)
+                .collect(),
+            ElemKind::Active { .. } | ElemKind::Declared => Box::default(),
         })
         .collect();
     inner.instances.push(InstanceEntity {
@@ -335,30 +348,23 @@ pub(crate) fn instantiate<T>(
     Ok(instance)
 }
 
-/// Applies active element and data segments, in order, then drops them
-/// (and declared element segments).
+/// Applies active element and data segments, in order, and drops the data
+/// segments (the instance keeps only passive element segments).
 fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
     let module = inner.instances[instance as usize].module.clone();
     let info = module.info();
-    for (i, seg) in info.elems.iter().enumerate() {
-        match &seg.kind {
-            ElemKind::Active { table, offset } => {
-                let inst = &inner.instances[instance as usize];
-                let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
-                let table = inst.tables[*table as usize] as usize;
-                let items = std::mem::take(&mut inner.instances[instance as usize].elems[i]);
-                let elems = &mut inner.tables[table].elems;
-                let end =
-                    offset.checked_add(items.len() as u64).filter(|&e| e <= elems.len() as u64);
-                let Some(end) = end else {
-                    return Err(Trap::TableOutOfBounds.into());
-                };
-                elems[offset as usize..end as usize].copy_from_slice(&items);
-            }
-            ElemKind::Declared => {
-                inner.instances[instance as usize].elems[i] = Box::new([]);
-            }
-            ElemKind::Passive => {}
+    for seg in &info.elems {
+        let ElemKind::Active { table, offset } = &seg.kind else { continue };
+        let inst = &inner.instances[instance as usize];
+        let (globals, funcs) = (&inst.globals[..], &inst.funcs[..]);
+        let offset = eval_const(&inner.globals, globals, funcs, offset) as u64;
+        let elems = &mut inner.tables[inst.tables[*table as usize] as usize].elems;
+        let end = offset.checked_add(seg.items.len() as u64).filter(|&e| e <= elems.len() as u64);
+        let Some(end) = end else {
+            return Err(Trap::TableOutOfBounds.into());
+        };
+        for (cell, item) in elems[offset as usize..end as usize].iter_mut().zip(&seg.items) {
+            *cell = eval_const(&inner.globals, globals, funcs, item) as u64;
         }
     }
     for (i, seg) in info.datas.iter().enumerate() {
@@ -368,7 +374,7 @@ fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
                 // Mapped from the module's memory image.
                 continue;
             }
-            let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
+            let offset = eval_const(&inner.globals, &inst.globals, &inst.funcs, offset) as u64;
             let mem = inst.memories[*memory as usize] as usize;
             let data = inner.memories[mem].data_mut();
             let end =
