@@ -275,32 +275,12 @@ pub(crate) fn instantiate<T>(
         }
     }
     let instance_index = inner.instances.len() as u32;
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let type_id = module.type_id(info.funcs[index as usize]);
-        inner.funcs.push(FuncEntity::Wasm { instance: instance_index, index, type_id });
-        funcs.push(inner.funcs.len() as u32 - 1);
-    }
-    for (i, init) in info.global_inits.iter().enumerate() {
-        let ty = info.globals[info.num_imported_globals as usize + i];
-        let value = eval_const(&inner.globals, &globals, &funcs, init);
-        inner.globals.push(Box::new(GlobalEntity { ty, value }));
-        globals.push(inner.globals.len() as u32 - 1);
-    }
-    for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
-        let init = info
-            .table_inits
-            .iter()
-            .find(|(t, _)| *t as usize == i)
-            .map_or(0, |(_, e)| eval_const(&inner.globals, &globals, &funcs, e) as u64);
-        let table = TableData::new(*ty, init, inner.limits.table_elements)
-            .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
-        inner.tables.push(table);
-        tables.push(inner.tables.len() as u32 - 1);
-    }
-    for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = inner.engine.new_memory(*ty, inner.limits.memory_bytes)?;
-        inner.memories.push(mem);
-        memories.push(inner.memories.len() as u32 - 1);
+    let mark = inner.mark();
+    let entities = (&mut funcs, &mut tables, &mut memories, &mut globals);
+    if let Err(e) = define_entities(inner, module, instance_index, entities) {
+        // Nothing may refer to an instance that does not exist.
+        inner.roll_back(mark);
+        return Err(e);
     }
     let mut dropped_datas = vec![false; info.datas.len()];
     #[cfg(target_os = "linux")]
@@ -346,6 +326,49 @@ pub(crate) fn instantiate<T>(
         crate::invoke(store, func, &mut [])?;
     }
     Ok(instance)
+}
+
+/// The store indices of an instance's functions, tables, memories and
+/// globals, imported ones first.
+type EntityLists<'a> = (&'a mut Vec<u32>, &'a mut Vec<u32>, &'a mut Vec<u32>, &'a mut Vec<u32>);
+
+/// Adds the functions, globals, tables and memories `module` defines to the
+/// store, for instance `instance`, appending their indices to `lists`.
+fn define_entities(
+    inner: &mut StoreInner,
+    module: &Module,
+    instance: u32,
+    (funcs, tables, memories, globals): EntityLists<'_>,
+) -> Result<()> {
+    let info = module.info();
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let type_id = module.type_id(info.funcs[index as usize]);
+        inner.funcs.push(FuncEntity::Wasm { instance, index, type_id });
+        funcs.push(inner.funcs.len() as u32 - 1);
+    }
+    for (i, init) in info.global_inits.iter().enumerate() {
+        let ty = info.globals[info.num_imported_globals as usize + i];
+        let value = eval_const(&inner.globals, globals, funcs, init);
+        inner.globals.push(Box::new(GlobalEntity { ty, value }));
+        globals.push(inner.globals.len() as u32 - 1);
+    }
+    for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
+        let init = info
+            .table_inits
+            .iter()
+            .find(|(t, _)| *t as usize == i)
+            .map_or(0, |(_, e)| eval_const(&inner.globals, globals, funcs, e) as u64);
+        let table = TableData::new(*ty, init, inner.limits.table_elements)
+            .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
+        inner.tables.push(table);
+        tables.push(inner.tables.len() as u32 - 1);
+    }
+    for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
+        let mem = inner.engine.new_memory(*ty, inner.limits.memory_bytes)?;
+        inner.memories.push(mem);
+        memories.push(inner.memories.len() as u32 - 1);
+    }
+    Ok(())
 }
 
 /// Applies active element and data segments, in order, and drops the data

@@ -569,3 +569,20 @@ fn host_functions_in_tables_are_callable_whenever_their_signature_arrives() {
         assert_eq!(call.call(&mut store, (1, 4)).unwrap(), 40);
     }
 }
+
+#[test]
+fn a_failed_instantiation_leaves_the_store_usable() {
+    let big = r#"(module (table 100 funcref) (func) (func) (func) (func) (func))"#;
+    let small = r#"(module (func (export "f") (result i32) i32.const 7))"#;
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let (big, small) =
+            (Module::new(&engine, big).unwrap(), Module::new(&engine, small).unwrap());
+        let mut store = Store::new(&engine, ());
+        store.set_limits(StoreLimits { table_elements: 10, ..StoreLimits::default() });
+        assert!(Instance::new(&mut store, &big, &[]).is_err());
+        let instance = Instance::new(&mut store, &small, &[]).unwrap();
+        let f = instance.get_typed_func::<(), i32>(&store, "f").unwrap();
+        assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+    }
+}
