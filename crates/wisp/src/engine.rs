@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use wisp_environ::FuncType;
 
+use crate::vm::memory::{LinearMemory, ReservationPool};
 use crate::{Config, Error, Result, Strategy};
 
 /// Compiles modules and owns what stores share: configuration and the
@@ -29,6 +30,8 @@ struct EngineInner {
     header: std::sync::OnceLock<crate::artifact::Header>,
     types: Mutex<TypeRegistry>,
     epoch: AtomicU64,
+    /// Address space of dropped memories, for the next ones.
+    reservations: Arc<ReservationPool>,
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +54,7 @@ impl Engine {
                 header: std::sync::OnceLock::new(),
                 types: Mutex::default(),
                 epoch: AtomicU64::new(0),
+                reservations: Arc::default(),
             }),
         })
     }
@@ -125,6 +129,16 @@ impl Engine {
     pub(crate) fn reserves_memory(&self, ty: &wisp_environ::MemoryType) -> bool {
         self.is_compiled()
             && wisp_environ::vmoffsets::is_static_memory(ty, self.inner.config.memory_reservation)
+    }
+
+    /// A new memory of type `ty`, at most `limit_bytes` large.
+    pub(crate) fn new_memory(
+        &self,
+        ty: wisp_environ::MemoryType,
+        limit_bytes: u64,
+    ) -> Result<LinearMemory> {
+        LinearMemory::new(ty, limit_bytes, self.reserves_memory(&ty), &self.inner.reservations)
+            .ok_or_else(|| Error::resource("cannot allocate linear memory of the requested size"))
     }
 
     /// The configuration this engine was built with.

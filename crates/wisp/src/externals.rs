@@ -113,11 +113,7 @@ impl Memory {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
         inner.check_counts(0, 1, 0)?;
-        let mem =
-            LinearMemory::new(ty, inner.limits.memory_bytes, inner.engine.reserves_memory(&ty))
-                .ok_or_else(|| {
-                    Error::resource("cannot allocate linear memory of the requested size")
-                })?;
+        let mem = inner.engine.new_memory(ty, inner.limits.memory_bytes)?;
         inner.memories.push(mem);
         Ok(Memory { store_id: inner.id, index: inner.memories.len() as u32 - 1 })
     }

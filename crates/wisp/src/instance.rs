@@ -5,7 +5,6 @@ use wisp_environ::{
 };
 
 use crate::store::{FuncEntity, GlobalEntity, InstanceEntity, StoreInner};
-use crate::vm::memory::LinearMemory;
 use crate::vm::table::TableData;
 use crate::{
     AsContext, AsContextMut, Error, Extern, Func, Global, Memory, Module, Result, Store, Table,
@@ -177,8 +176,14 @@ fn kind_name(kind: &ImportKind) -> &'static str {
     }
 }
 
-/// Evaluates a constant expression to a 128-bit cell pair.
-fn eval_const(inner: &StoreInner, globals: &[u32], funcs: &[u32], expr: &ConstExpr) -> u128 {
+/// Evaluates a constant expression to a 128-bit cell pair, for an instance
+/// whose globals and functions are `globals` and `funcs` among the store's.
+fn eval_const(
+    store_globals: &[Box<GlobalEntity>],
+    globals: &[u32],
+    funcs: &[u32],
+    expr: &ConstExpr,
+) -> u128 {
     // Nearly every expression is one constant: no stack needed.
     match expr.ops() {
         [ConstOp::I32(v)] => return u128::from(*v as u32),
@@ -197,7 +202,7 @@ fn eval_const(inner: &StoreInner, globals: &[u32], funcs: &[u32], expr: &ConstEx
             ConstOp::V128(v) => v,
             ConstOp::RefNull(_) => 0,
             ConstOp::RefFunc(f) => u128::from(funcs[f as usize]) + 1,
-            ConstOp::GlobalGet(g) => inner.globals[globals[g as usize] as usize].value,
+            ConstOp::GlobalGet(g) => store_globals[globals[g as usize] as usize].value,
             ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                 let b = stack.pop().unwrap_or(0) as u32;
                 let a = stack.pop().unwrap_or(0) as u32;
@@ -270,36 +275,12 @@ pub(crate) fn instantiate<T>(
         }
     }
     let instance_index = inner.instances.len() as u32;
-    for index in info.num_imported_funcs..info.funcs.len() as u32 {
-        let type_id = module.type_id(info.funcs[index as usize]);
-        inner.funcs.push(FuncEntity::Wasm { instance: instance_index, index, type_id });
-        funcs.push(inner.funcs.len() as u32 - 1);
-    }
-    for (i, init) in info.global_inits.iter().enumerate() {
-        let ty = info.globals[info.num_imported_globals as usize + i];
-        let value = eval_const(inner, &globals, &funcs, init);
-        inner.globals.push(Box::new(GlobalEntity { ty, value }));
-        globals.push(inner.globals.len() as u32 - 1);
-    }
-    for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
-        let init = info
-            .table_inits
-            .iter()
-            .find(|(t, _)| *t as usize == i)
-            .map_or(0, |(_, e)| eval_const(inner, &globals, &funcs, e) as u64);
-        let table = TableData::new(*ty, init, inner.limits.table_elements)
-            .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
-        inner.tables.push(table);
-        tables.push(inner.tables.len() as u32 - 1);
-    }
-    for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem =
-            LinearMemory::new(*ty, inner.limits.memory_bytes, inner.engine.reserves_memory(ty))
-                .ok_or_else(|| {
-                    Error::resource("cannot allocate linear memory of the requested size")
-                })?;
-        inner.memories.push(mem);
-        memories.push(inner.memories.len() as u32 - 1);
+    let mark = inner.mark();
+    let entities = (&mut funcs, &mut tables, &mut memories, &mut globals);
+    if let Err(e) = define_entities(inner, module, instance_index, entities) {
+        // Nothing may refer to an instance that does not exist.
+        inner.roll_back(mark);
+        return Err(e);
     }
     let mut dropped_datas = vec![false; info.datas.len()];
     #[cfg(target_os = "linux")]
@@ -311,11 +292,18 @@ pub(crate) fn instantiate<T>(
             dropped_datas[i] = true;
         }
     }
+    // Only passive segments are kept: active ones are written straight
+    // into their tables, and they and declared ones are then dropped.
     let elems: Box<[Box<[u64]>]> = info
         .elems
         .iter()
-        .map(|seg| {
-            seg.items.iter().map(|e| eval_const(inner, &globals, &funcs, e) as u64).collect()
+        .map(|seg| match seg.kind {
+            ElemKind::Passive => seg
+                .items
+                .iter()
+                .map(|e| eval_const(&inner.globals, &globals, &funcs, e) as u64)
+                .collect(),
+            ElemKind::Active { .. } | ElemKind::Declared => Box::default(),
         })
         .collect();
     inner.instances.push(InstanceEntity {
@@ -340,30 +328,66 @@ pub(crate) fn instantiate<T>(
     Ok(instance)
 }
 
-/// Applies active element and data segments, in order, then drops them
-/// (and declared element segments).
+/// The store indices of an instance's functions, tables, memories and
+/// globals, imported ones first.
+type EntityLists<'a> = (&'a mut Vec<u32>, &'a mut Vec<u32>, &'a mut Vec<u32>, &'a mut Vec<u32>);
+
+/// Adds the functions, globals, tables and memories `module` defines to the
+/// store, for instance `instance`, appending their indices to `lists`.
+fn define_entities(
+    inner: &mut StoreInner,
+    module: &Module,
+    instance: u32,
+    (funcs, tables, memories, globals): EntityLists<'_>,
+) -> Result<()> {
+    let info = module.info();
+    for index in info.num_imported_funcs..info.funcs.len() as u32 {
+        let type_id = module.type_id(info.funcs[index as usize]);
+        inner.funcs.push(FuncEntity::Wasm { instance, index, type_id });
+        funcs.push(inner.funcs.len() as u32 - 1);
+    }
+    for (i, init) in info.global_inits.iter().enumerate() {
+        let ty = info.globals[info.num_imported_globals as usize + i];
+        let value = eval_const(&inner.globals, globals, funcs, init);
+        inner.globals.push(Box::new(GlobalEntity { ty, value }));
+        globals.push(inner.globals.len() as u32 - 1);
+    }
+    for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
+        let init = info
+            .table_inits
+            .iter()
+            .find(|(t, _)| *t as usize == i)
+            .map_or(0, |(_, e)| eval_const(&inner.globals, globals, funcs, e) as u64);
+        let table = TableData::new(*ty, init, inner.limits.table_elements)
+            .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
+        inner.tables.push(table);
+        tables.push(inner.tables.len() as u32 - 1);
+    }
+    for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
+        let mem = inner.engine.new_memory(*ty, inner.limits.memory_bytes)?;
+        inner.memories.push(mem);
+        memories.push(inner.memories.len() as u32 - 1);
+    }
+    Ok(())
+}
+
+/// Applies active element and data segments, in order, and drops the data
+/// segments (the instance keeps only passive element segments).
 fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
     let module = inner.instances[instance as usize].module.clone();
     let info = module.info();
-    for (i, seg) in info.elems.iter().enumerate() {
-        match &seg.kind {
-            ElemKind::Active { table, offset } => {
-                let inst = &inner.instances[instance as usize];
-                let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
-                let table = inst.tables[*table as usize] as usize;
-                let items = std::mem::take(&mut inner.instances[instance as usize].elems[i]);
-                let elems = &mut inner.tables[table].elems;
-                let end =
-                    offset.checked_add(items.len() as u64).filter(|&e| e <= elems.len() as u64);
-                let Some(end) = end else {
-                    return Err(Trap::TableOutOfBounds.into());
-                };
-                elems[offset as usize..end as usize].copy_from_slice(&items);
-            }
-            ElemKind::Declared => {
-                inner.instances[instance as usize].elems[i] = Box::new([]);
-            }
-            ElemKind::Passive => {}
+    for seg in &info.elems {
+        let ElemKind::Active { table, offset } = &seg.kind else { continue };
+        let inst = &inner.instances[instance as usize];
+        let (globals, funcs) = (&inst.globals[..], &inst.funcs[..]);
+        let offset = eval_const(&inner.globals, globals, funcs, offset) as u64;
+        let elems = &mut inner.tables[inst.tables[*table as usize] as usize].elems;
+        let end = offset.checked_add(seg.items.len() as u64).filter(|&e| e <= elems.len() as u64);
+        let Some(end) = end else {
+            return Err(Trap::TableOutOfBounds.into());
+        };
+        for (cell, item) in elems[offset as usize..end as usize].iter_mut().zip(&seg.items) {
+            *cell = eval_const(&inner.globals, globals, funcs, item) as u64;
         }
     }
     for (i, seg) in info.datas.iter().enumerate() {
@@ -373,7 +397,7 @@ fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
                 // Mapped from the module's memory image.
                 continue;
             }
-            let offset = eval_const(inner, &inst.globals, &inst.funcs, offset) as u64;
+            let offset = eval_const(&inner.globals, &inst.globals, &inst.funcs, offset) as u64;
             let mem = inst.memories[*memory as usize] as usize;
             let data = inner.memories[mem].data_mut();
             let end =

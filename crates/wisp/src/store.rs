@@ -146,7 +146,34 @@ impl std::fmt::Debug for StoreInner {
     }
 }
 
+/// How many functions, globals, tables and memories a store holds: a point
+/// to roll back to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    funcs: usize,
+    globals: usize,
+    tables: usize,
+    memories: usize,
+}
+
 impl StoreInner {
+    pub(crate) fn mark(&self) -> Mark {
+        Mark {
+            funcs: self.funcs.len(),
+            globals: self.globals.len(),
+            tables: self.tables.len(),
+            memories: self.memories.len(),
+        }
+    }
+
+    /// Removes what was added since `mark` (nothing may refer to it).
+    pub(crate) fn roll_back(&mut self, mark: Mark) {
+        self.funcs.truncate(mark.funcs);
+        self.globals.truncate(mark.globals);
+        self.tables.truncate(mark.tables);
+        self.memories.truncate(mark.memories);
+    }
+
     /// Fails if the store may not hold `instances`, `memories` and `tables`
     /// more objects.
     pub(crate) fn check_counts(

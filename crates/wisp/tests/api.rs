@@ -556,3 +556,107 @@ fn rotations_by_constants_and_after_xor() {
         }
     }
 }
+
+#[test]
+fn memories_reusing_address_space_start_fresh() {
+    // Stores dropped one after another hand their memories' address space
+    // to the next ones: each must still start zeroed, with exactly its own
+    // size accessible, whether the last user had grown it, written all
+    // over it, or mapped a copy-on-write image into it.
+    let chunk: String = (0..65536).map(|i| format!("\\{:02x}", (i % 251 + 1) as u8)).collect();
+    let imaged = format!(
+        r#"(module (memory (export "m") 4)
+             (data (i32.const 0) "{chunk}") (data (i32.const 65536) "{chunk}")
+             (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+             (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#
+    );
+    let plain = r#"(module (memory (export "m") 1)
+             (func (export "poke") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))
+             (func (export "peek") (param i32) (result i32) (i32.load8_u (local.get 0)))
+             (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+    let mut checked = cranelift();
+    checked.memory_reservation(false);
+    for config in [Config::new(), cranelift(), checked] {
+        let engine = Engine::new(&config).unwrap();
+        let imaged = Module::new(&engine, &imaged).unwrap();
+        let plain = Module::new(&engine, plain).unwrap();
+        for (round, with_image) in [true, false, false, true, true, false].into_iter().enumerate() {
+            let module = if with_image { &imaged } else { &plain };
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, module, &[]).unwrap();
+            let memory = instance.get_memory(&store, "m").unwrap();
+            let pages = memory.size(&store);
+            let data = memory.data(&store);
+            if with_image {
+                assert_eq!(pages, 4);
+                assert!(
+                    data[..131072]
+                        .iter()
+                        .enumerate()
+                        .all(|(i, &b)| b == (i % 65536 % 251 + 1) as u8)
+                );
+                assert!(data[131072..].iter().all(|&b| b == 0), "round {round}");
+            } else {
+                assert_eq!(pages, 1);
+                assert!(data.iter().all(|&b| b == 0), "round {round}");
+            }
+            let peek = instance.get_typed_func::<i32, i32>(&store, "peek").unwrap();
+            let poke = instance.get_typed_func::<(i32, i32), ()>(&store, "poke").unwrap();
+            let grow = instance.get_typed_func::<i32, i32>(&store, "grow").unwrap();
+            let end = (pages * 65536) as i32;
+            assert!(peek.call(&mut store, end).is_err(), "round {round}: beyond the memory");
+            assert!(poke.call(&mut store, (end, 1)).is_err(), "round {round}: beyond the memory");
+            // Dirty it all, and grow it, for the next store.
+            assert_eq!(grow.call(&mut store, 3).unwrap(), pages as i32);
+            assert_eq!(peek.call(&mut store, end + 65536).unwrap(), 0);
+            for at in (0..end + 3 * 65536).step_by(4093) {
+                poke.call(&mut store, (at, 0x5a)).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn host_functions_in_tables_are_callable_whenever_their_signature_arrives() {
+    // Compiled code calls a host function through an adapter taken from
+    // some instance's code: host functions made before any module with
+    // their signature, and after, must both be callable from a table.
+    let caller = r#"(module (type $t (func (param i32) (result i32)))
+         (table (export "t") 2 funcref)
+         (func (export "call") (param i32 i32) (result i32)
+           (call_indirect (type $t) (local.get 1) (local.get 0))))"#;
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, caller).unwrap();
+        let other = Module::new(&engine, "(module (func (param i64)))").unwrap();
+        let mut store = Store::new(&engine, ());
+        let early = Func::wrap(&mut store, |x: i32| x + 1);
+        Instance::new(&mut store, &other, &[]).unwrap();
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        let late = Func::wrap(&mut store, |x: i32| x * 10);
+        let table = instance.get_table(&store, "t").unwrap();
+        table.set(&mut store, 0, Val::FuncRef(Some(early))).unwrap();
+        table.set(&mut store, 1, Val::FuncRef(Some(late))).unwrap();
+        let call = instance.get_typed_func::<(i32, i32), i32>(&store, "call").unwrap();
+        assert_eq!(call.call(&mut store, (0, 4)).unwrap(), 5);
+        assert_eq!(call.call(&mut store, (1, 4)).unwrap(), 40);
+    }
+}
+
+#[test]
+fn a_failed_instantiation_leaves_the_store_usable() {
+    let big = r#"(module (table 100 funcref) (func) (func) (func) (func) (func))"#;
+    let small = r#"(module (func (export "f") (result i32) i32.const 7))"#;
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let (big, small) =
+            (Module::new(&engine, big).unwrap(), Module::new(&engine, small).unwrap());
+        let mut store = Store::new(&engine, ());
+        store.set_limits(StoreLimits { table_elements: 10, ..StoreLimits::default() });
+        assert!(Instance::new(&mut store, &big, &[]).is_err());
+        let instance = Instance::new(&mut store, &small, &[]).unwrap();
+        let f = instance.get_typed_func::<(), i32>(&store, "f").unwrap();
+        assert_eq!(f.call(&mut store, ()).unwrap(), 7);
+    }
+}

@@ -8,21 +8,20 @@ use wisp_environ::{Libcall, VMOffsets};
 use super::code::LoadedCode;
 use super::traps::{self, Caught};
 use super::vmcontext::{VMFuncRef, VMStoreContext};
-use crate::store::{FuncEntity, StoreInner};
+use crate::store::{FuncEntity, InstanceEntity, StoreInner};
 use crate::trap::{Backtrace, FrameInfo};
 use crate::{Caller, Error, Result, Store, Trap};
 
-/// A store's compiled-tier state.
+/// A store's compiled-tier state. Boxed by its store: compiled code holds
+/// the context's address.
 #[derive(Debug)]
 pub(crate) struct VMStore {
-    ctx: Box<VMStoreContext>,
+    ctx: VMStoreContext,
     /// One entry per store function.
     func_refs: Vec<VMFuncRef>,
-    /// Host adapter for each signature id (0: none yet), from any loaded
-    /// module. Signature ids are small and dense.
-    adapters: Vec<usize>,
-    /// Keeps the adapters' code alive.
-    codes: Vec<Arc<LoadedCode>>,
+    /// Host functions whose signature no instance's code has provided an
+    /// adapter for yet (their references have no code).
+    unadapted: Vec<u32>,
 }
 
 /// A compiled instance's VM context.
@@ -63,7 +62,7 @@ static LIBCALLS: Libcalls = Libcalls([
 impl VMStore {
     pub(crate) fn new(epoch: *const u64) -> Box<Self> {
         Box::new(Self {
-            ctx: Box::new(VMStoreContext {
+            ctx: VMStoreContext {
                 fuel: 0,
                 epoch_deadline: 0,
                 epoch_ptr: epoch,
@@ -73,12 +72,26 @@ impl VMStore {
                 store: std::ptr::null_mut(),
                 inner: std::ptr::null_mut(),
                 host_call: None,
-            }),
+            },
             func_refs: Vec::new(),
-            adapters: Vec::new(),
-            codes: Vec::new(),
+            unadapted: Vec::new(),
         })
     }
+}
+
+/// The host adapter for signature `type_id` in the code of `instances`, or
+/// 0 if none has one. Adapters are the same whichever module's they are.
+fn host_adapter(instances: &[InstanceEntity], type_id: u32) -> usize {
+    instances
+        .iter()
+        .filter_map(|inst| {
+            let code = &inst.compiled.as_ref()?.code;
+            let ty = (0..inst.module.info().types.len() as u32)
+                .find(|&ty| inst.module.type_id(ty) == type_id)?;
+            Some(code.host_adapter(ty))
+        })
+        .next()
+        .unwrap_or(0)
 }
 
 impl StoreInner {
@@ -86,15 +99,13 @@ impl StoreInner {
         self.vm.as_mut().expect("compiled engines give their stores a VM context")
     }
 
-    /// Brings the store's function references up to date with its
-    /// functions (after instantiation or a new host function).
+    /// Gives the store's new functions their references (after
+    /// instantiation or a new host function). Host functions take their
+    /// adapter from any instance's code, as soon as one has it.
     pub(crate) fn sync_func_refs(&mut self) {
         let Some(vm) = self.vm.as_mut() else { return };
-        for (i, f) in self.funcs.iter().enumerate() {
-            if i < vm.func_refs.len() && vm.func_refs[i].code != 0 {
-                continue;
-            }
-            let r = match f {
+        for i in vm.func_refs.len()..self.funcs.len() {
+            let r = match &self.funcs[i] {
                 FuncEntity::Wasm { instance, index, type_id } => {
                     let inst = &self.instances[*instance as usize];
                     let ci = inst.compiled.as_ref().expect("instances of compiled engines");
@@ -105,19 +116,29 @@ impl StoreInner {
                         type_id: u64::from(*type_id),
                     }
                 }
-                FuncEntity::Host { type_id, .. } => VMFuncRef {
-                    code: vm.adapters.get(*type_id as usize).copied().unwrap_or(0),
-                    vmctx: i,
-                    type_id: u64::from(*type_id),
-                },
+                FuncEntity::Host { type_id, .. } => {
+                    let code = host_adapter(&self.instances, *type_id);
+                    if code == 0 {
+                        vm.unadapted.push(i as u32);
+                    }
+                    VMFuncRef { code, vmctx: i, type_id: u64::from(*type_id) }
+                }
             };
-            if i < vm.func_refs.len() {
-                vm.func_refs[i] = r;
-            } else {
-                vm.func_refs.push(r);
-            }
+            vm.func_refs.push(r);
         }
         vm.ctx.func_refs = vm.func_refs.as_ptr();
+    }
+
+    /// Gives host functions still without an adapter one from the code of
+    /// the newest instance, if it has their signature.
+    fn adapt_host_funcs(&mut self) {
+        let Some(vm) = self.vm.as_mut() else { return };
+        let newest = self.instances.len().saturating_sub(1);
+        vm.unadapted.retain(|&f| {
+            let r = &mut vm.func_refs[f as usize];
+            r.code = host_adapter(&self.instances[newest..], r.type_id as u32);
+            r.code == 0
+        });
     }
 }
 
@@ -128,25 +149,8 @@ pub(crate) fn instantiate(inner: &mut StoreInner, instance: u32, code: Arc<Loade
     let module = inst.module.clone();
     let info = module.info();
     let offsets = VMOffsets::new(info);
-    {
-        let vm = inner.vm.as_mut().expect("compiled engines give their stores a VM context");
-        let mut added = false;
-        for ty in 0..info.types.len() as u32 {
-            let id = module.type_id(ty) as usize;
-            if id >= vm.adapters.len() {
-                vm.adapters.resize(id + 1, 0);
-            }
-            if vm.adapters[id] == 0 {
-                vm.adapters[id] = code.host_adapter(ty);
-                added = true;
-            }
-        }
-        if added {
-            vm.codes.push(code.clone());
-        }
-    }
     let mut vmctx = vec![0u64; offsets.size() / 8].into_boxed_slice();
-    let ctx_ptr = &*inner.vm().ctx as *const VMStoreContext as u64;
+    let ctx_ptr = &raw const inner.vm().ctx as u64;
     let set = |v: &mut [u64], off: i32, x: u64| v[off as usize / 8] = x;
     set(&mut vmctx, offsets.store_ctx(), ctx_ptr);
     set(&mut vmctx, offsets.instance(), u64::from(instance));
@@ -168,6 +172,7 @@ pub(crate) fn instantiate(inner: &mut StoreInner, instance: u32, code: Arc<Loade
         set(&mut vmctx, offsets.type_id(ty), u64::from(module.type_id(ty)));
     }
     inner.instances[instance as usize].compiled = Some(CompiledInstance { vmctx, code });
+    inner.adapt_host_funcs();
     inner.sync_func_refs();
     // Imports: copies of the imported functions' references.
     let vm = inner.vm.as_ref().expect("compiled engines give their stores a VM context");

@@ -7,7 +7,7 @@
 //! are copied only when an instance writes to them. Where memory files are
 //! not available, segments are copied as before.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
 use wisp_environ::{ConstOp, DataKind, ModuleInfo};
 
@@ -100,24 +100,6 @@ impl MemoryImage {
     /// Maps the image over the start of `memory`; false (and the memory
     /// unchanged) if that is not possible.
     pub(crate) fn map_into(&self, memory: &mut LinearMemory) -> bool {
-        if memory.data().len() < self.len {
-            return false;
-        }
-        let base = memory.data_mut().as_mut_ptr();
-        // SAFETY: [base, base+len) lies within the memory's accessible
-        // bytes (checked above), which the memory owns exclusively; the
-        // private mapping replaces those (zero) pages with copy-on-write
-        // pages of the image.
-        let p = unsafe {
-            libc::mmap(
-                base.cast(),
-                self.len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_FIXED,
-                self.file.as_raw_fd(),
-                0,
-            )
-        };
-        p != libc::MAP_FAILED
+        memory.map_file(self.file.as_fd(), self.len)
     }
 }
