@@ -6,18 +6,9 @@
 #
 # Usage: benches/create-exe.sh [RUNS]   (default 20)
 # Needs: hyperfine, a C compiler, `wasmtime` on PATH or in $WISP_PEERS/bin.
-set -euo pipefail
-cd "$(dirname "$0")/.."
 runs=${1:-20}
-shared=$(realpath "${WISP_SHARED:-../shared}")
-peers=$(realpath "${WISP_PEERS:-../peers}")
-wasmtime=$(command -v wasmtime || echo "$peers/bin/wasmtime")
-cargo build --release -q -p wisp-cli
-cargo build --release -q -p wisp-exe-runtime
-wisp=$PWD/target/release/wisp
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export WISP_CACHE_DIR=$work/cache
+source "$(dirname "$0")/wasmtime-env.sh"
+cargo build --release -q -p wisp-exe-runtime   # on its own: without the compiler
 
 cat > "$work/hello.wat" <<'WAT'
 (module

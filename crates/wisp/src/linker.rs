@@ -16,15 +16,17 @@ use crate::{
 enum Definition<T> {
     /// An item already in a store.
     Extern(Extern),
-    /// A host function not yet placed in any store.
-    HostFunc(Arc<HostFn<T>>, FuncType),
+    /// A host function not yet placed in any store, with its signature
+    /// and the signature's engine id (found once, here, rather than at
+    /// every instantiation).
+    HostFunc(Arc<HostFn<T>>, Arc<FuncType>, u32),
 }
 
 impl<T> Clone for Definition<T> {
     fn clone(&self) -> Self {
         match self {
             Definition::Extern(e) => Definition::Extern(*e),
-            Definition::HostFunc(f, ty) => Definition::HostFunc(f.clone(), ty.clone()),
+            Definition::HostFunc(f, ty, id) => Definition::HostFunc(f.clone(), ty.clone(), *id),
         }
     }
 }
@@ -125,7 +127,7 @@ impl<T: 'static> Linker<T> {
         f: impl IntoFunc<T, Params, Results>,
     ) -> Result<&mut Self> {
         let (ty, host) = f.into_host_fn();
-        self.insert(module, name, Definition::HostFunc(host, ty))
+        self.insert_host(module, name, host, ty)
     }
 
     /// Defines `module::name` as a host function over dynamically typed
@@ -138,7 +140,18 @@ impl<T: 'static> Linker<T> {
         f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
         let host = crate::func::dynamic_host_fn(ty.clone(), f);
-        self.insert(module, name, Definition::HostFunc(host, ty))
+        self.insert_host(module, name, host, ty)
+    }
+
+    fn insert_host(
+        &mut self,
+        module: &str,
+        name: &str,
+        host: Arc<HostFn<T>>,
+        ty: FuncType,
+    ) -> Result<&mut Self> {
+        let id = self.engine.type_id(&ty);
+        self.insert(module, name, Definition::HostFunc(host, Arc::new(ty), id))
     }
 
     /// Defines every export of `instance` under the module name `module`.
@@ -181,9 +194,9 @@ impl<T: 'static> Linker<T> {
                     import.module, import.name
                 ))
             })?;
-            if let (Definition::HostFunc(_, ty), ImportKind::Func(t)) = (def, &import.kind) {
+            if let (Definition::HostFunc(_, ty, _), ImportKind::Func(t)) = (def, &import.kind) {
                 let want = &module.info().types[*t as usize];
-                if ty != want {
+                if **ty != *want {
                     return Err(Error::link(format!(
                         "incompatible import type for `{}::{}`: expected {want}, found {ty}",
                         import.module, import.name
@@ -208,7 +221,9 @@ impl<T: 'static> Linker<T> {
 fn materialize<T>(store: &mut Store<T>, def: &Definition<T>) -> Extern {
     match def {
         Definition::Extern(e) => *e,
-        Definition::HostFunc(f, ty) => Extern::Func(store.add_host_func(f.clone(), ty.clone())),
+        Definition::HostFunc(f, ty, id) => {
+            Extern::Func(store.add_typed_host_func(f.clone(), ty.clone(), *id))
+        }
     }
 }
 

@@ -315,12 +315,18 @@ impl<T> Store<T> {
 
     pub(crate) fn add_host_func(&mut self, f: Arc<HostFn<T>>, ty: FuncType) -> Func {
         let type_id = self.inner.engine.type_id(&ty);
+        self.add_typed_host_func(f, Arc::new(ty), type_id)
+    }
+
+    /// Adds a host function whose signature already has its engine id.
+    pub(crate) fn add_typed_host_func(
+        &mut self,
+        f: Arc<HostFn<T>>,
+        ty: Arc<FuncType>,
+        type_id: u32,
+    ) -> Func {
         self.host.push(f);
-        self.inner.funcs.push(FuncEntity::Host {
-            host: self.host.len() as u32 - 1,
-            type_id,
-            ty: Arc::new(ty),
-        });
+        self.inner.funcs.push(FuncEntity::Host { host: self.host.len() as u32 - 1, type_id, ty });
         self.inner.sync_func_refs();
         Func::from_raw(self.inner.id, self.inner.funcs.len() as u32 - 1)
     }
