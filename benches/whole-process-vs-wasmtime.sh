@@ -2,14 +2,16 @@
 # Whole-process time of the Cranelift tier against the wasmtime CLI on every
 # `*.standalone.wasm` of the benchmark corpus, compile included and excluded:
 #
-#   compile included:  wisp run --no-cache --tier cranelift   vs  wasmtime run
+#   compile included:  wisp run --no-cache --tier cranelift   vs  wasmtime run -C cache=n
 #   compile excluded:  wisp run (warm compile cache)          vs  wasmtime run --allow-precompiled
 #                      (of a module `wasmtime compile` made beforehand)
 #
 # All four commands of a program run in one hyperfine invocation, program by
 # program, inside the program's directory with `--dir .`. Prints a Markdown
 # table of medians, per-program ratios Wisp/wasmtime and their geometric
-# means, also written to target/bench/whole-process-vs-wasmtime.md.
+# means, also written to target/bench/whole-process-vs-wasmtime.md. (The
+# wasmtime CLI keeps its own compile cache, on by default: `-C cache=n`
+# makes it compile.)
 #
 # Usage: benches/whole-process-vs-wasmtime.sh [RUNS]   (default 2)
 # Environment: WISP_SHARED (default ../shared), WISP_PEERS (default
@@ -27,7 +29,7 @@ for wasm in "$shared"/bench/*/*.standalone.wasm; do
     (cd "$dir" && "$wisp" run --dir . "$wasm" > /dev/null 2>&1) || true   # fills the cache
     (cd "$dir" && hyperfine -N -i --warmup 0 --runs "$runs" --export-json "$work/$key.json" \
         -n wisp-compile "$wisp run --no-cache --tier cranelift --dir . $wasm" \
-        -n wasmtime-compile "$wasmtime run --dir . $wasm" \
+        -n wasmtime-compile "$wasmtime run -C cache=n --dir . $wasm" \
         -n wisp-cached "$wisp run --dir . $wasm" \
         -n wasmtime-precompiled "$wasmtime run --dir . --allow-precompiled $work/$key.cwasm" \
         > /dev/null 2>&1)
