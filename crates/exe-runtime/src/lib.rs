@@ -22,6 +22,8 @@ unsafe extern "C" {
 }
 
 /// The executable's entry point.
+// SAFETY: the C runtime calls `main`, and this library is linked only into
+// executables `wisp create-exe` makes, which define no other `main`.
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     wisp_launch::report::install_panic_hook();

@@ -332,130 +332,52 @@ fn grown(r: std::result::Result<u64, Trap>) -> u64 {
     })
 }
 
+/// Defines libcalls that work on the calling instance's store: each gets
+/// `(inner, inst)` from its VM context, then runs its body.
+macro_rules! store_libcalls {
+    ($(
+        fn $name:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)? = |$inner:ident, $inst:ident| $body:expr;
+    )*) => {$(
+        /// # Safety
+        /// Only compiled code calls it, passing its own live VM context.
+        unsafe extern "C" fn $name(vmctx: *mut u64, $($arg: $ty),*) $(-> $ret)? {
+            // SAFETY: called by compiled code with its own VM context.
+            let ($inner, $inst) = unsafe { store_of(vmctx) };
+            $body
+        }
+    )*};
+}
+
 // The libcalls. Each is called by compiled code with its VM context; see
 // `Libcall` for the signatures.
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn memory_grow(vmctx: *mut u64, mem: u32, delta: u64) -> u64 {
-    // SAFETY: called by compiled code with its own VM context.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    grown(inner.memory_grow(inst, mem, delta))
+store_libcalls! {
+    fn memory_grow(mem: u32, delta: u64) -> u64 =
+        |inner, inst| grown(inner.memory_grow(inst, mem, delta));
+    fn memory_fill(mem: u32, dst: u64, val: u32, len: u64) -> u64 =
+        |inner, inst| status(inner.memory_fill(inst, mem, dst, val as u8, len));
+    fn memory_copy(dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64) -> u64 =
+        |inner, inst| status(inner.memory_copy(inst, (dst_mem, src_mem), dst, src, len));
+    fn memory_init(mem: u32, seg: u32, dst: u64, src: u32, len: u32) -> u64 =
+        |inner, inst| {
+            status(inner.memory_init(inst, (mem, seg), dst, u64::from(src), u64::from(len)))
+        };
+    fn data_drop(seg: u32) = |inner, inst| inner.data_drop(inst, seg);
+    fn table_grow(table: u32, delta: u64, init: u64) -> u64 =
+        |inner, inst| grown(inner.table_grow(inst, table, delta, init));
+    fn table_fill(table: u32, dst: u64, val: u64, len: u64) -> u64 =
+        |inner, inst| status(inner.table_fill(inst, table, dst, val, len));
+    fn table_copy(dst_table: u32, src_table: u32, dst: u64, src: u64, len: u64) -> u64 =
+        |inner, inst| status(inner.table_copy(inst, (dst_table, src_table), dst, src, len));
+    fn table_init(table: u32, seg: u32, dst: u64, src: u32, len: u32) -> u64 =
+        |inner, inst| {
+            status(inner.table_init(inst, (table, seg), dst, u64::from(src), u64::from(len)))
+        };
+    fn elem_drop(seg: u32) = |inner, inst| inner.elem_drop(inst, seg);
 }
 
 /// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn memory_fill(vmctx: *mut u64, mem: u32, dst: u64, val: u32, len: u64) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    status(inner.memory_fill(inst, mem, dst, val as u8, len))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn memory_copy(
-    vmctx: *mut u64,
-    dst_mem: u32,
-    src_mem: u32,
-    dst: u64,
-    src: u64,
-    len: u64,
-) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    status(inner.memory_copy(inst, (dst_mem, src_mem), dst, src, len))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn memory_init(
-    vmctx: *mut u64,
-    mem: u32,
-    seg: u32,
-    dst: u64,
-    src: u32,
-    len: u32,
-) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    status(inner.memory_init(inst, (mem, seg), dst, u64::from(src), u64::from(len)))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn data_drop(vmctx: *mut u64, seg: u32) {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    inner.data_drop(inst, seg);
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn table_grow(vmctx: *mut u64, table: u32, delta: u64, init: u64) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    grown(inner.table_grow(inst, table, delta, init))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn table_fill(vmctx: *mut u64, table: u32, dst: u64, val: u64, len: u64) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    status(inner.table_fill(inst, table, dst, val, len))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn table_copy(
-    vmctx: *mut u64,
-    dst_table: u32,
-    src_table: u32,
-    dst: u64,
-    src: u64,
-    len: u64,
-) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    status(inner.table_copy(inst, (dst_table, src_table), dst, src, len))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn table_init(
-    vmctx: *mut u64,
-    table: u32,
-    seg: u32,
-    dst: u64,
-    src: u32,
-    len: u32,
-) -> u64 {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    status(inner.table_init(inst, (table, seg), dst, u64::from(src), u64::from(len)))
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
-unsafe extern "C" fn elem_drop(vmctx: *mut u64, seg: u32) {
-    // SAFETY: as above.
-    let (inner, inst) = unsafe { store_of(vmctx) };
-    inner.elem_drop(inst, seg);
-}
-
-/// # Safety
-/// Only compiled code calls it, passing its own live VM context (and, for
-/// `host_call`, a spill area sized for the callee's signature).
+/// Only compiled code (a host adapter) calls it, passing its own live VM
+/// context and a spill area sized for the callee's signature.
 unsafe extern "C" fn host_call(vmctx: *mut u64, func: u64, values: *mut u64) -> u64 {
     // SAFETY: called by a host adapter with the caller's VM context; the
     // store context's fields were set when compiled code was entered.
