@@ -128,11 +128,12 @@ impl CreateExeCommand {
 
         let library = self.runtime_library(&target, cross)?;
         let linker = self.linker(&target, cross);
-        let (Some(library), Some(linker)) = (library, linker) else {
-            return self.explain_manual_link(out, &target, cross, &object_path, &output);
+        let (Some(library), Some(linker)) = (&library, &linker) else {
+            let found = (library, linker);
+            return self.explain_manual_link(out, &target, cross, found, (&object_path, &output));
         };
         let mut command = Command::new(&linker[0]);
-        command.args(&linker[1..]).args(self.link_args(&object_path, &library, &output));
+        command.args(&linker[1..]).args(self.link_args(&object_path, library, &output));
         let result = command.output().with_context(|| format!("cannot run {}", linker[0]));
         let _ = std::fs::remove_file(&object_path);
         let result = result?;
@@ -225,16 +226,17 @@ impl CreateExeCommand {
     /// Without a linker or a runtime library: for this machine that is an
     /// error; for another target the object is the result, and the user
     /// gets the command that links it.
+    /// `found` is the runtime library and linker that were found, if any;
+    /// `paths` the object written and the executable meant.
     fn explain_manual_link(
         &self,
         out: &mut impl Write,
         target: &str,
         cross: bool,
-        object: &Path,
-        output: &Path,
+        found: (Option<PathBuf>, Option<Vec<String>>),
+        paths: (&Path, &Path),
     ) -> Result<ExitCode> {
-        let library = self.runtime_library(target, cross)?;
-        let linker = self.linker(target, cross);
+        let ((library, linker), (object, output)) = (found, paths);
         if !cross {
             let _ = std::fs::remove_file(object);
             if linker.is_none() {
