@@ -14,7 +14,9 @@
 //! - `mem`: the base of memory 0 (its length is [`Ctx::mem_len`]),
 //! - `code`: the current function's first instruction (jump targets are
 //!   indices from it),
-//! - `cx`: the store and the machine, for calls, returns, globals and traps.
+//! - `cx`: the store and the machine, for calls, returns, globals and traps,
+//! - `acc`: the accumulator, the value of the last register written (see
+//!   `isa`); every handler that writes a register also sets it.
 //!
 //! Without optimizations the compiler makes every such call a real one, and
 //! the host stack would grow with every instruction executed. The build
@@ -70,7 +72,7 @@ pub(super) enum Exit {
 /// to this handler, `code` at that function's first instruction, `regs` at
 /// the current frame (with `frame_cells` cells) and `mem` at memory 0 of the
 /// current instance, `cx.mem_len` bytes long.
-type Handler = unsafe fn(*const Instr, *mut u64, *mut u8, *const Instr, &mut Ctx<'_>) -> Exit;
+type Handler = unsafe fn(*const Instr, *mut u64, *mut u8, *const Instr, &mut Ctx<'_>, u64) -> Exit;
 
 /// The opcode of an instruction: its discriminant, the first field of its
 /// representation (`Instr` is `repr(u16)`).
@@ -81,7 +83,7 @@ const fn opcode(instr: &Instr) -> usize {
 
 /// Size of the handler table: above the number of opcodes (a unit test
 /// checks this).
-const OPCODES: usize = 512;
+const OPCODES: usize = 1024;
 
 /// The handler of the instruction at `ip`.
 ///
@@ -135,7 +137,7 @@ pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
     let (ip, regs, mem, code) = state(cx);
     stack_check::set_base(cx);
     // SAFETY: `state` establishes the handler contract.
-    unsafe { handler(ip)(ip, regs, mem, code, cx) }
+    unsafe { handler(ip)(ip, regs, mem, code, cx, 0) }
 }
 
 /// Runs from `m.ip` until the execution returns, fails, or needs a host call.
@@ -144,7 +146,7 @@ pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
     loop {
         let (ip, regs, mem, code) = state(cx);
         // SAFETY: `state` establishes the handler contract.
-        match unsafe { handler(ip)(ip, regs, mem, code, cx) } {
+        match unsafe { handler(ip)(ip, regs, mem, code, cx, 0) } {
             Exit::Next => {}
             exit => return exit,
         }
@@ -154,7 +156,7 @@ pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
 /// Continues with the instruction at `ip`: a tail call to its handler.
 #[cfg(wisp_threaded)]
 macro_rules! next {
-    ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr) => {{
+    ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr, $acc:expr) => {{
         let ip: *const Instr = $ip;
         debug_assert!(
             // SAFETY: both point into the current function's code.
@@ -163,15 +165,15 @@ macro_rules! next {
         stack_check::check($cx);
         // SAFETY: `ip` is within the code (see the module docs), and the
         // other arguments are passed on unchanged or re-derived.
-        return unsafe { handler(ip)(ip, $regs, $mem, $code, $cx) };
+        return unsafe { handler(ip)(ip, $regs, $mem, $code, $cx, $acc) };
     }};
 }
 
 /// Continues with the instruction at `ip`: back to the loop in [`execute`].
 #[cfg(not(wisp_threaded))]
 macro_rules! next {
-    ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr) => {{
-        let _ = ($regs, $mem);
+    ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr, $acc:expr) => {{
+        let _ = ($regs, $mem, $acc);
         // SAFETY: both point into the current function's code.
         $cx.m.ip = unsafe { $ip.offset_from($code) } as usize;
         return Exit::Next;
@@ -277,42 +279,42 @@ macro_rules! set128 {
     }};
 }
 macro_rules! i32bin {
-    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+    ($d:tt, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
         let $x = get!($a) as u32;
         let $y = get!($b) as u32;
         set!($d, u64::from($e))
     }};
 }
 macro_rules! i64bin {
-    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+    ($d:tt, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
         let $x = get!($a);
         let $y = get!($b);
         set!($d, $e)
     }};
 }
 macro_rules! f32bin {
-    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+    ($d:tt, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
         let $x = f32_of(get!($a));
         let $y = f32_of(get!($b));
         set!($d, from_f32($e))
     }};
 }
 macro_rules! f64bin {
-    ($d:expr, $a:expr, $b:expr, |$x:ident, $y:ident| $e:expr) => {{
+    ($d:tt, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
         let $x = f64_of(get!($a));
         let $y = f64_of(get!($b));
         set!($d, from_f64($e))
     }};
 }
 macro_rules! cmp {
-    ($d:expr, $a:expr, $b:expr, $conv:ident, |$x:ident, $y:ident| $e:expr) => {{
+    ($d:tt, $a:tt, $b:tt, $conv:ident, |$x:ident, $y:ident| $e:expr) => {{
         let $x = $conv(get!($a));
         let $y = $conv(get!($b));
         set!($d, u64::from($e))
     }};
 }
 macro_rules! un {
-    ($d:expr, $a:expr, |$x:ident| $e:expr) => {{
+    ($d:tt, $a:tt, |$x:ident| $e:expr) => {{
         let $x = get!($a);
         set!($d, $e)
     }};
@@ -347,14 +349,42 @@ macro_rules! zero {
 /// anew from the machine after a call or return.
 macro_rules! handlers {
     (
-        ($ip:ident, $regs:ident, $mem:ident, $code:ident, $cx:ident);
-        $( $name:ident $( ( $($f:ident),* ) )? => $body:block )*
+        $hdr:tt;
+        $( $name:ident $( ( $($f:ident),* ) )? $( [ $($var:ident $accf:ident),* ] )? => $body:block )*
     ) => {
         $(
+            handlers!(@item $hdr; $name [$( ( $($f),* ) )?] [$( $($var $accf),* )?] $body);
+        )*
+
+        const fn with_handlers(mut table: [Handler; OPCODES]) -> [Handler; OPCODES] {
+            $( handlers!(@register table; $name [$( ( $($f),* ) )?] [$( $($var),* )?]); )*
+            table
+        }
+    };
+    // An instruction and its accumulator forms, which differ only in where
+    // one operand comes from: the same body, with `get!` of that operand's
+    // field reading the accumulator.
+    (@item $hdr:tt; $name:ident $fields:tt [$($var:ident $accf:ident),*] $body:block) => {
+        handlers!(@fn $hdr; $name $fields [] $body);
+        $( handlers!(@fn $hdr; $var $fields [$accf] $body); )*
+    };
+    (@register $table:ident; $name:ident $fields:tt [$($var:ident),*]) => {
+        handlers!(@register1 $table; $name $fields);
+        $( handlers!(@register1 $table; $var $fields); )*
+    };
+    (@register1 $table:ident; $name:ident [$( ( $($f:ident),* ) )?]) => {
+        $table[opcode(&Instr::$name $( ( $(zero!($f)),* ) )?)] = $name;
+    };
+    (
+        @fn ($ip:ident, $regs:ident, $mem:ident, $code:ident, $cx:ident, $acc:ident);
+        $name:ident [$( ( $($f:ident),* ) )?] [$($accf:ident)?] $body:block
+    ) => {
             /// # Safety
             /// `ip` points at this handler's instruction inside `code`,
-            /// `regs` at the current frame's registers, and `mem` at the
-            /// current memory (the invariants listed in the module docs).
+            /// `regs` at the current frame's registers, `mem` at the
+            /// current memory (the invariants listed in the module docs),
+            /// and `acc` holds the value the previous instruction wrote if
+            /// this is an accumulator form.
             #[allow(non_snake_case, unused_mut, unused_macros, unused_variables, unused_assignments)]
             unsafe fn $name(
                 $ip: *const Instr,
@@ -362,6 +392,7 @@ macro_rules! handlers {
                 $mem: *mut u8,
                 $code: *const Instr,
                 $cx: &mut Ctx<'_>,
+                $acc: u64,
             ) -> Exit {
                 // SAFETY: the table maps this opcode to this handler.
                 let Instr::$name $( ( $($f),* ) )? = (unsafe { *$ip }) else {
@@ -374,7 +405,9 @@ macro_rules! handlers {
                 let mut $regs = $regs;
                 let mut $mem = $mem;
                 let mut $code = $code;
+                let mut $acc = $acc;
                 macro_rules! get {
+                    $( ($accf) => { $acc }; )?
                     ($r:expr) => {{
                         let r = $r as usize;
                         debug_assert!(r < $cx.m.code.frame_cells as usize);
@@ -382,6 +415,8 @@ macro_rules! handlers {
                         unsafe { *$regs.add(r) }
                     }};
                 }
+                // Every register write also leaves the value in the
+                // accumulator, for an accumulator form right after.
                 macro_rules! set {
                     ($r:expr, $v:expr) => {{
                         let v: u64 = $v;
@@ -389,6 +424,7 @@ macro_rules! handlers {
                         debug_assert!(r < $cx.m.code.frame_cells as usize);
                         // SAFETY: registers are below `frame_cells`.
                         unsafe { *$regs.add(r) = v };
+                        $acc = v;
                     }};
                 }
                 macro_rules! tri {
@@ -420,7 +456,7 @@ macro_rules! handlers {
                     }};
                 }
                 macro_rules! ea {
-                    ($a:expr, $o:expr, $n:literal) => {{
+                    ($a:tt, $o:expr, $n:literal) => {{
                         let ea = u64::from(get!($a) as u32) + u64::from($o);
                         if ea + $n > $cx.mem_len as u64 {
                             return $cx.trap(Trap::MemoryOutOfBounds);
@@ -429,7 +465,7 @@ macro_rules! handlers {
                     }};
                 }
                 macro_rules! ld {
-                    ($d:expr, $a:expr, $o:expr, $n:literal, |$b:ident| $e:expr) => {{
+                    ($d:tt, $a:tt, $o:expr, $n:literal, |$b:ident| $e:expr) => {{
                         let ea = ea!($a, $o, $n);
                         // SAFETY: `ea + N <= mem_len`, and `mem`/`mem_len`
                         // describe memory 0 as it is now. (Byte arrays need
@@ -441,7 +477,7 @@ macro_rules! handlers {
                     }};
                 }
                 macro_rules! st {
-                    ($a:expr, $v:expr, $o:expr, $n:literal, |$x:ident| $e:expr) => {{
+                    ($a:tt, $v:tt, $o:expr, $n:literal, |$x:ident| $e:expr) => {{
                         let $x = get!($v);
                         let bytes: [u8; $n] = $e;
                         let ea = ea!($a, $o, $n);
@@ -472,14 +508,8 @@ macro_rules! handlers {
                     }};
                 }
                 $body
-                next!($ip, $regs, $mem, $code, $cx)
+                next!($ip, $regs, $mem, $code, $cx, $acc)
             }
-        )*
-
-        const fn with_handlers(mut table: [Handler; OPCODES]) -> [Handler; OPCODES] {
-            $( table[opcode(&Instr::$name $( ( $(zero!($f)),* ) )?)] = $name; )*
-            table
-        }
     };
 }
 
@@ -529,71 +559,71 @@ macro_rules! func_ref {
 }
 
 handlers! {
-    (ip, regs, mem, code, cx);
-    I32Add(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_add(y)) }
-    I32Sub(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_sub(y)) }
-    I32Mul(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_mul(y)) }
-    I32DivS(d, a, b) => {
+    (ip, regs, mem, code, cx, acc);
+    I32Add(d, a, b) [I32AddA a, I32AddB b] => { i32bin!(d, a, b, |x, y| x.wrapping_add(y)) }
+    I32Sub(d, a, b) [I32SubA a, I32SubB b] => { i32bin!(d, a, b, |x, y| x.wrapping_sub(y)) }
+    I32Mul(d, a, b) [I32MulA a, I32MulB b] => { i32bin!(d, a, b, |x, y| x.wrapping_mul(y)) }
+    I32DivS(d, a, b) [I32DivSA a, I32DivSB b] => {
         i32bin!(d, a, b, |x, y| tri!(ops::i32_div_s(x as i32, y as i32)) as u32)
     }
-    I32DivU(d, a, b) => { i32bin!(d, a, b, |x, y| tri!(ops::i32_div_u(x, y))) }
-    I32RemS(d, a, b) => {
+    I32DivU(d, a, b) [I32DivUA a, I32DivUB b] => { i32bin!(d, a, b, |x, y| tri!(ops::i32_div_u(x, y))) }
+    I32RemS(d, a, b) [I32RemSA a, I32RemSB b] => {
         i32bin!(d, a, b, |x, y| tri!(ops::i32_rem_s(x as i32, y as i32)) as u32)
     }
-    I32RemU(d, a, b) => { i32bin!(d, a, b, |x, y| tri!(ops::i32_rem_u(x, y))) }
-    I32And(d, a, b) => { i32bin!(d, a, b, |x, y| x & y) }
-    I32Or(d, a, b) => { i32bin!(d, a, b, |x, y| x | y) }
-    I32Xor(d, a, b) => { i32bin!(d, a, b, |x, y| x ^ y) }
-    I32Shl(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_shl(y)) }
-    I32ShrS(d, a, b) => { i32bin!(d, a, b, |x, y| (x as i32).wrapping_shr(y) as u32) }
-    I32ShrU(d, a, b) => { i32bin!(d, a, b, |x, y| x.wrapping_shr(y)) }
-    I32Rotl(d, a, b) => { i32bin!(d, a, b, |x, y| x.rotate_left(y % 32)) }
-    I32Rotr(d, a, b) => { i32bin!(d, a, b, |x, y| x.rotate_right(y % 32)) }
-    I32Eq(d, a, b) => { cmp!(d, a, b, i32, |x, y| x == y) }
-    I32Ne(d, a, b) => { cmp!(d, a, b, i32, |x, y| x != y) }
-    I32LtS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x < y) }
-    I32LtU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x < y) }
-    I32GtS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x > y) }
-    I32GtU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x > y) }
-    I32LeS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x <= y) }
-    I32LeU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x <= y) }
-    I32GeS(d, a, b) => { cmp!(d, a, b, s32, |x, y| x >= y) }
-    I32GeU(d, a, b) => { cmp!(d, a, b, i32, |x, y| x >= y) }
-    I64Add(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_add(y)) }
-    I64Sub(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_sub(y)) }
-    I64Mul(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_mul(y)) }
-    I64DivS(d, a, b) => {
+    I32RemU(d, a, b) [I32RemUA a, I32RemUB b] => { i32bin!(d, a, b, |x, y| tri!(ops::i32_rem_u(x, y))) }
+    I32And(d, a, b) [I32AndA a, I32AndB b] => { i32bin!(d, a, b, |x, y| x & y) }
+    I32Or(d, a, b) [I32OrA a, I32OrB b] => { i32bin!(d, a, b, |x, y| x | y) }
+    I32Xor(d, a, b) [I32XorA a, I32XorB b] => { i32bin!(d, a, b, |x, y| x ^ y) }
+    I32Shl(d, a, b) [I32ShlA a, I32ShlB b] => { i32bin!(d, a, b, |x, y| x.wrapping_shl(y)) }
+    I32ShrS(d, a, b) [I32ShrSA a, I32ShrSB b] => { i32bin!(d, a, b, |x, y| (x as i32).wrapping_shr(y) as u32) }
+    I32ShrU(d, a, b) [I32ShrUA a, I32ShrUB b] => { i32bin!(d, a, b, |x, y| x.wrapping_shr(y)) }
+    I32Rotl(d, a, b) [I32RotlA a, I32RotlB b] => { i32bin!(d, a, b, |x, y| x.rotate_left(y % 32)) }
+    I32Rotr(d, a, b) [I32RotrA a, I32RotrB b] => { i32bin!(d, a, b, |x, y| x.rotate_right(y % 32)) }
+    I32Eq(d, a, b) [I32EqA a, I32EqB b] => { cmp!(d, a, b, i32, |x, y| x == y) }
+    I32Ne(d, a, b) [I32NeA a, I32NeB b] => { cmp!(d, a, b, i32, |x, y| x != y) }
+    I32LtS(d, a, b) [I32LtSA a, I32LtSB b] => { cmp!(d, a, b, s32, |x, y| x < y) }
+    I32LtU(d, a, b) [I32LtUA a, I32LtUB b] => { cmp!(d, a, b, i32, |x, y| x < y) }
+    I32GtS(d, a, b) [I32GtSA a, I32GtSB b] => { cmp!(d, a, b, s32, |x, y| x > y) }
+    I32GtU(d, a, b) [I32GtUA a, I32GtUB b] => { cmp!(d, a, b, i32, |x, y| x > y) }
+    I32LeS(d, a, b) [I32LeSA a, I32LeSB b] => { cmp!(d, a, b, s32, |x, y| x <= y) }
+    I32LeU(d, a, b) [I32LeUA a, I32LeUB b] => { cmp!(d, a, b, i32, |x, y| x <= y) }
+    I32GeS(d, a, b) [I32GeSA a, I32GeSB b] => { cmp!(d, a, b, s32, |x, y| x >= y) }
+    I32GeU(d, a, b) [I32GeUA a, I32GeUB b] => { cmp!(d, a, b, i32, |x, y| x >= y) }
+    I64Add(d, a, b) [I64AddA a, I64AddB b] => { i64bin!(d, a, b, |x, y| x.wrapping_add(y)) }
+    I64Sub(d, a, b) [I64SubA a, I64SubB b] => { i64bin!(d, a, b, |x, y| x.wrapping_sub(y)) }
+    I64Mul(d, a, b) [I64MulA a, I64MulB b] => { i64bin!(d, a, b, |x, y| x.wrapping_mul(y)) }
+    I64DivS(d, a, b) [I64DivSA a, I64DivSB b] => {
         i64bin!(d, a, b, |x, y| tri!(ops::i64_div_s(x as i64, y as i64)) as u64)
     }
-    I64DivU(d, a, b) => { i64bin!(d, a, b, |x, y| tri!(ops::i64_div_u(x, y))) }
-    I64RemS(d, a, b) => {
+    I64DivU(d, a, b) [I64DivUA a, I64DivUB b] => { i64bin!(d, a, b, |x, y| tri!(ops::i64_div_u(x, y))) }
+    I64RemS(d, a, b) [I64RemSA a, I64RemSB b] => {
         i64bin!(d, a, b, |x, y| tri!(ops::i64_rem_s(x as i64, y as i64)) as u64)
     }
-    I64RemU(d, a, b) => { i64bin!(d, a, b, |x, y| tri!(ops::i64_rem_u(x, y))) }
-    I64And(d, a, b) => { i64bin!(d, a, b, |x, y| x & y) }
-    I64Or(d, a, b) => { i64bin!(d, a, b, |x, y| x | y) }
-    I64Xor(d, a, b) => { i64bin!(d, a, b, |x, y| x ^ y) }
-    I64Shl(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_shl(y as u32)) }
-    I64ShrS(d, a, b) => {
+    I64RemU(d, a, b) [I64RemUA a, I64RemUB b] => { i64bin!(d, a, b, |x, y| tri!(ops::i64_rem_u(x, y))) }
+    I64And(d, a, b) [I64AndA a, I64AndB b] => { i64bin!(d, a, b, |x, y| x & y) }
+    I64Or(d, a, b) [I64OrA a, I64OrB b] => { i64bin!(d, a, b, |x, y| x | y) }
+    I64Xor(d, a, b) [I64XorA a, I64XorB b] => { i64bin!(d, a, b, |x, y| x ^ y) }
+    I64Shl(d, a, b) [I64ShlA a, I64ShlB b] => { i64bin!(d, a, b, |x, y| x.wrapping_shl(y as u32)) }
+    I64ShrS(d, a, b) [I64ShrSA a, I64ShrSB b] => {
         i64bin!(d, a, b, |x, y| (x as i64).wrapping_shr(y as u32) as u64)
     }
-    I64ShrU(d, a, b) => { i64bin!(d, a, b, |x, y| x.wrapping_shr(y as u32)) }
-    I64Rotl(d, a, b) => { i64bin!(d, a, b, |x, y| x.rotate_left((y % 64) as u32)) }
-    I64Rotr(d, a, b) => { i64bin!(d, a, b, |x, y| x.rotate_right((y % 64) as u32)) }
-    I64Eq(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x == y) }
-    I64Ne(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x != y) }
-    I64LtS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x < y) }
-    I64LtU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x < y) }
-    I64GtS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x > y) }
-    I64GtU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x > y) }
-    I64LeS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x <= y) }
-    I64LeU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x <= y) }
-    I64GeS(d, a, b) => { cmp!(d, a, b, s64, |x, y| x >= y) }
-    I64GeU(d, a, b) => { cmp!(d, a, b, u64_, |x, y| x >= y) }
-    F32Add(d, a, b) => { f32bin!(d, a, b, |x, y| x + y) }
-    F32Sub(d, a, b) => { f32bin!(d, a, b, |x, y| x - y) }
-    F32Mul(d, a, b) => { f32bin!(d, a, b, |x, y| x * y) }
-    F32Div(d, a, b) => { f32bin!(d, a, b, |x, y| x / y) }
+    I64ShrU(d, a, b) [I64ShrUA a, I64ShrUB b] => { i64bin!(d, a, b, |x, y| x.wrapping_shr(y as u32)) }
+    I64Rotl(d, a, b) [I64RotlA a, I64RotlB b] => { i64bin!(d, a, b, |x, y| x.rotate_left((y % 64) as u32)) }
+    I64Rotr(d, a, b) [I64RotrA a, I64RotrB b] => { i64bin!(d, a, b, |x, y| x.rotate_right((y % 64) as u32)) }
+    I64Eq(d, a, b) [I64EqA a, I64EqB b] => { cmp!(d, a, b, u64_, |x, y| x == y) }
+    I64Ne(d, a, b) [I64NeA a, I64NeB b] => { cmp!(d, a, b, u64_, |x, y| x != y) }
+    I64LtS(d, a, b) [I64LtSA a, I64LtSB b] => { cmp!(d, a, b, s64, |x, y| x < y) }
+    I64LtU(d, a, b) [I64LtUA a, I64LtUB b] => { cmp!(d, a, b, u64_, |x, y| x < y) }
+    I64GtS(d, a, b) [I64GtSA a, I64GtSB b] => { cmp!(d, a, b, s64, |x, y| x > y) }
+    I64GtU(d, a, b) [I64GtUA a, I64GtUB b] => { cmp!(d, a, b, u64_, |x, y| x > y) }
+    I64LeS(d, a, b) [I64LeSA a, I64LeSB b] => { cmp!(d, a, b, s64, |x, y| x <= y) }
+    I64LeU(d, a, b) [I64LeUA a, I64LeUB b] => { cmp!(d, a, b, u64_, |x, y| x <= y) }
+    I64GeS(d, a, b) [I64GeSA a, I64GeSB b] => { cmp!(d, a, b, s64, |x, y| x >= y) }
+    I64GeU(d, a, b) [I64GeUA a, I64GeUB b] => { cmp!(d, a, b, u64_, |x, y| x >= y) }
+    F32Add(d, a, b) [F32AddA a, F32AddB b] => { f32bin!(d, a, b, |x, y| x + y) }
+    F32Sub(d, a, b) [F32SubA a, F32SubB b] => { f32bin!(d, a, b, |x, y| x - y) }
+    F32Mul(d, a, b) [F32MulA a, F32MulB b] => { f32bin!(d, a, b, |x, y| x * y) }
+    F32Div(d, a, b) [F32DivA a, F32DivB b] => { f32bin!(d, a, b, |x, y| x / y) }
     F32Min(d, a, b) => { f32bin!(d, a, b, |x, y| ops::f32_min(x, y)) }
     F32Max(d, a, b) => { f32bin!(d, a, b, |x, y| ops::f32_max(x, y)) }
     F32Copysign(d, a, b) => {
@@ -607,10 +637,10 @@ handlers! {
     F32Gt(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x > y) }
     F32Le(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x <= y) }
     F32Ge(d, a, b) => { cmp!(d, a, b, f32_of, |x, y| x >= y) }
-    F64Add(d, a, b) => { f64bin!(d, a, b, |x, y| x + y) }
-    F64Sub(d, a, b) => { f64bin!(d, a, b, |x, y| x - y) }
-    F64Mul(d, a, b) => { f64bin!(d, a, b, |x, y| x * y) }
-    F64Div(d, a, b) => { f64bin!(d, a, b, |x, y| x / y) }
+    F64Add(d, a, b) [F64AddA a, F64AddB b] => { f64bin!(d, a, b, |x, y| x + y) }
+    F64Sub(d, a, b) [F64SubA a, F64SubB b] => { f64bin!(d, a, b, |x, y| x - y) }
+    F64Mul(d, a, b) [F64MulA a, F64MulB b] => { f64bin!(d, a, b, |x, y| x * y) }
+    F64Div(d, a, b) [F64DivA a, F64DivB b] => { f64bin!(d, a, b, |x, y| x / y) }
     F64Min(d, a, b) => { f64bin!(d, a, b, |x, y| ops::f64_min(x, y)) }
     F64Max(d, a, b) => { f64bin!(d, a, b, |x, y| ops::f64_max(x, y)) }
     F64Copysign(d, a, b) => {
@@ -624,11 +654,11 @@ handlers! {
     F64Gt(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x > y) }
     F64Le(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x <= y) }
     F64Ge(d, a, b) => { cmp!(d, a, b, f64_of, |x, y| x >= y) }
-    I32Eqz(d, a) => { un!(d, a, |x| u64::from(x as u32 == 0)) }
+    I32Eqz(d, a) [I32EqzA a] => { un!(d, a, |x| u64::from(x as u32 == 0)) }
     I32Clz(d, a) => { un!(d, a, |x| u64::from((x as u32).leading_zeros())) }
     I32Ctz(d, a) => { un!(d, a, |x| u64::from((x as u32).trailing_zeros())) }
     I32Popcnt(d, a) => { un!(d, a, |x| u64::from((x as u32).count_ones())) }
-    I64Eqz(d, a) => { un!(d, a, |x| u64::from(x == 0)) }
+    I64Eqz(d, a) [I64EqzA a] => { un!(d, a, |x| u64::from(x == 0)) }
     I64Clz(d, a) => { un!(d, a, |x| u64::from(x.leading_zeros())) }
     I64Ctz(d, a) => { un!(d, a, |x| u64::from(x.trailing_zeros())) }
     I64Popcnt(d, a) => { un!(d, a, |x| u64::from(x.count_ones())) }
@@ -650,7 +680,7 @@ handlers! {
         un!(d, a, |x| from_f64(ops::quiet_f64(f64_of(x).round_ties_even())))
     }
     F64Sqrt(d, a) => { un!(d, a, |x| from_f64(f64_of(x).sqrt())) }
-    I32WrapI64(d, a) => { un!(d, a, |x| x & 0xffff_ffff) }
+    I32WrapI64(d, a) [I32WrapI64A a] => { un!(d, a, |x| x & 0xffff_ffff) }
     I32TruncF32S(d, a) => {
         un!(d, a, |x| tri!(ops::i32_trunc_f32_s(f32_of(x))) as u32 as u64)
     }
@@ -663,8 +693,8 @@ handlers! {
     I32TruncF64U(d, a) => {
         un!(d, a, |x| u64::from(tri!(ops::i32_trunc_f64_u(f64_of(x)))))
     }
-    I64ExtendI32S(d, a) => { un!(d, a, |x| x as u32 as i32 as i64 as u64) }
-    I64ExtendI32U(d, a) => { un!(d, a, |x| x as u32 as u64) }
+    I64ExtendI32S(d, a) [I64ExtendI32SA a] => { un!(d, a, |x| x as u32 as i32 as i64 as u64) }
+    I64ExtendI32U(d, a) [I64ExtendI32UA a] => { un!(d, a, |x| x as u32 as u64) }
     I64TruncF32S(d, a) => {
         un!(d, a, |x| tri!(ops::i64_trunc_f32_s(f32_of(x))) as u64)
     }
@@ -683,11 +713,11 @@ handlers! {
     F64ConvertI64S(d, a) => { un!(d, a, |x| from_f64(x as i64 as f64)) }
     F64ConvertI64U(d, a) => { un!(d, a, |x| from_f64(x as f64)) }
     F64PromoteF32(d, a) => { un!(d, a, |x| from_f64(f64::from(f32_of(x)))) }
-    I32Extend8S(d, a) => { un!(d, a, |x| x as u8 as i8 as i32 as u32 as u64) }
-    I32Extend16S(d, a) => { un!(d, a, |x| x as u16 as i16 as i32 as u32 as u64) }
-    I64Extend8S(d, a) => { un!(d, a, |x| x as u8 as i8 as i64 as u64) }
-    I64Extend16S(d, a) => { un!(d, a, |x| x as u16 as i16 as i64 as u64) }
-    I64Extend32S(d, a) => { un!(d, a, |x| x as u32 as i32 as i64 as u64) }
+    I32Extend8S(d, a) [I32Extend8SA a] => { un!(d, a, |x| x as u8 as i8 as i32 as u32 as u64) }
+    I32Extend16S(d, a) [I32Extend16SA a] => { un!(d, a, |x| x as u16 as i16 as i32 as u32 as u64) }
+    I64Extend8S(d, a) [I64Extend8SA a] => { un!(d, a, |x| x as u8 as i8 as i64 as u64) }
+    I64Extend16S(d, a) [I64Extend16SA a] => { un!(d, a, |x| x as u16 as i16 as i64 as u64) }
+    I64Extend32S(d, a) [I64Extend32SA a] => { un!(d, a, |x| x as u32 as i32 as i64 as u64) }
     // Rust's float-to-int `as` saturates and maps NaN to 0,
     // which is exactly the `trunc_sat` semantics.
     I32TruncSatF32S(d, a) => { un!(d, a, |x| f32_of(x) as i32 as u32 as u64) }
@@ -698,94 +728,94 @@ handlers! {
     I64TruncSatF32U(d, a) => { un!(d, a, |x| f32_of(x) as u64) }
     I64TruncSatF64S(d, a) => { un!(d, a, |x| f64_of(x) as i64 as u64) }
     I64TruncSatF64U(d, a) => { un!(d, a, |x| f64_of(x) as u64) }
-    Copy(d, a) => { un!(d, a, |x| x) }
+    Copy(d, a) [CopyA a] => { un!(d, a, |x| x) }
     Copy2(d, a) => { set128!(d, get128!(a)) }
-    I32AddImm(d, a, i) => {
+    I32AddImm(d, a, i) [I32AddImmA a] => {
         un!(d, a, |x| u64::from((x as u32).wrapping_add(i as u32)))
     }
-    I32MulImm(d, a, i) => {
+    I32MulImm(d, a, i) [I32MulImmA a] => {
         un!(d, a, |x| u64::from((x as u32).wrapping_mul(i as u32)))
     }
-    I32AndImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 & i as u32)) }
-    I32OrImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 | i as u32)) }
-    I32XorImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 ^ i as u32)) }
-    I32RotlImm(d, a, i) => { un!(d, a, |x| u64::from((x as u32).rotate_left(i as u32))) }
-    I64RotlImm(d, a, i) => { un!(d, a, |x| x.rotate_left(i as u32)) }
-    I32XorRotl(k, d, a, b) => { i32bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
-    I64XorRotl(k, d, a, b) => { i64bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
-    I32ShlImm(d, a, i) => {
+    I32AndImm(d, a, i) [I32AndImmA a] => { un!(d, a, |x| u64::from(x as u32 & i as u32)) }
+    I32OrImm(d, a, i) [I32OrImmA a] => { un!(d, a, |x| u64::from(x as u32 | i as u32)) }
+    I32XorImm(d, a, i) [I32XorImmA a] => { un!(d, a, |x| u64::from(x as u32 ^ i as u32)) }
+    I32RotlImm(d, a, i) [I32RotlImmA a] => { un!(d, a, |x| u64::from((x as u32).rotate_left(i as u32))) }
+    I64RotlImm(d, a, i) [I64RotlImmA a] => { un!(d, a, |x| x.rotate_left(i as u32)) }
+    I32XorRotl(k, d, a, b) [I32XorRotlA a, I32XorRotlB b] => { i32bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
+    I64XorRotl(k, d, a, b) [I64XorRotlA a, I64XorRotlB b] => { i64bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
+    I32ShlImm(d, a, i) [I32ShlImmA a] => {
         un!(d, a, |x| u64::from((x as u32).wrapping_shl(i as u32)))
     }
-    I32ShrSImm(d, a, i) => {
+    I32ShrSImm(d, a, i) [I32ShrSImmA a] => {
         un!(d, a, |x| u64::from((x as i32).wrapping_shr(i as u32) as u32))
     }
-    I32ShrUImm(d, a, i) => {
+    I32ShrUImm(d, a, i) [I32ShrUImmA a] => {
         un!(d, a, |x| u64::from((x as u32).wrapping_shr(i as u32)))
     }
-    I32EqImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 == i as u32)) }
-    I32NeImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 != i as u32)) }
-    I32LtSImm(d, a, i) => { un!(d, a, |x| u64::from((x as i32) < i)) }
-    I32LtUImm(d, a, i) => { un!(d, a, |x| u64::from((x as u32) < i as u32)) }
-    I32GtSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i32 > i)) }
-    I32GtUImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 > i as u32)) }
-    I32LeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i32 <= i)) }
-    I32LeUImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 <= i as u32)) }
-    I32GeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i32 >= i)) }
-    I32GeUImm(d, a, i) => { un!(d, a, |x| u64::from(x as u32 >= i as u32)) }
-    I64AddImm(d, a, i) => { un!(d, a, |x| x.wrapping_add(i as i64 as u64)) }
-    I64MulImm(d, a, i) => { un!(d, a, |x| x.wrapping_mul(i as i64 as u64)) }
-    I64AndImm(d, a, i) => { un!(d, a, |x| x & i as i64 as u64) }
-    I64OrImm(d, a, i) => { un!(d, a, |x| x | i as i64 as u64) }
-    I64XorImm(d, a, i) => { un!(d, a, |x| x ^ i as i64 as u64) }
-    I64ShlImm(d, a, i) => { un!(d, a, |x| x.wrapping_shl(i as u32)) }
-    I64ShrSImm(d, a, i) => { un!(d, a, |x| (x as i64).wrapping_shr(i as u32) as u64) }
-    I64ShrUImm(d, a, i) => { un!(d, a, |x| x.wrapping_shr(i as u32)) }
-    I64EqImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 == i as i64)) }
-    I64NeImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 != i as i64)) }
-    I64LtSImm(d, a, i) => { un!(d, a, |x| u64::from((x as i64) < i as i64)) }
-    I64LtUImm(d, a, i) => { un!(d, a, |x| u64::from(x < i as i64 as u64)) }
-    I64GtSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 > i as i64)) }
-    I64GtUImm(d, a, i) => { un!(d, a, |x| u64::from(x > i as i64 as u64)) }
-    I64LeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 <= i as i64)) }
-    I64LeUImm(d, a, i) => { un!(d, a, |x| u64::from(x <= i as i64 as u64)) }
-    I64GeSImm(d, a, i) => { un!(d, a, |x| u64::from(x as i64 >= i as i64)) }
-    I64GeUImm(d, a, i) => { un!(d, a, |x| u64::from(x >= i as i64 as u64)) }
-    BrI32Eq(a, b, t) => { br_if!(get!(a) as u32 == get!(b) as u32, t) }
-    BrI32Ne(a, b, t) => { br_if!(get!(a) as u32 != get!(b) as u32, t) }
-    BrI32LtS(a, b, t) => { br_if!((get!(a) as i32) < get!(b) as i32, t) }
-    BrI32LtU(a, b, t) => { br_if!((get!(a) as u32) < get!(b) as u32, t) }
-    BrI32GtS(a, b, t) => { br_if!(get!(a) as i32 > get!(b) as i32, t) }
-    BrI32GtU(a, b, t) => { br_if!(get!(a) as u32 > get!(b) as u32, t) }
-    BrI32LeS(a, b, t) => { br_if!(get!(a) as i32 <= get!(b) as i32, t) }
-    BrI32LeU(a, b, t) => { br_if!(get!(a) as u32 <= get!(b) as u32, t) }
-    BrI32GeS(a, b, t) => { br_if!(get!(a) as i32 >= get!(b) as i32, t) }
-    BrI32GeU(a, b, t) => { br_if!(get!(a) as u32 >= get!(b) as u32, t) }
-    BrI64Eq(a, b, t) => { br_if!(get!(a) == get!(b), t) }
-    BrI64Ne(a, b, t) => { br_if!(get!(a) != get!(b), t) }
-    BrI64LtS(a, b, t) => { br_if!((get!(a) as i64) < get!(b) as i64, t) }
-    BrI64LtU(a, b, t) => { br_if!(get!(a) < get!(b), t) }
-    BrI64GtS(a, b, t) => { br_if!(get!(a) as i64 > get!(b) as i64, t) }
-    BrI64GtU(a, b, t) => { br_if!(get!(a) > get!(b), t) }
-    BrI64LeS(a, b, t) => { br_if!(get!(a) as i64 <= get!(b) as i64, t) }
-    BrI64LeU(a, b, t) => { br_if!(get!(a) <= get!(b), t) }
-    BrI64GeS(a, b, t) => { br_if!(get!(a) as i64 >= get!(b) as i64, t) }
-    BrI64GeU(a, b, t) => { br_if!(get!(a) >= get!(b), t) }
-    BrI32EqImm(a, i, t) => { br_if!(get!(a) as u32 == i as u32, t) }
-    BrI32NeImm(a, i, t) => { br_if!(get!(a) as u32 != i as u32, t) }
-    BrI32LtSImm(a, i, t) => { br_if!((get!(a) as i32) < i, t) }
-    BrI32LtUImm(a, i, t) => { br_if!((get!(a) as u32) < i as u32, t) }
-    BrI32GtSImm(a, i, t) => { br_if!(get!(a) as i32 > i, t) }
-    BrI32GtUImm(a, i, t) => { br_if!(get!(a) as u32 > i as u32, t) }
-    BrI32LeSImm(a, i, t) => { br_if!(get!(a) as i32 <= i, t) }
-    BrI32LeUImm(a, i, t) => { br_if!(get!(a) as u32 <= i as u32, t) }
-    BrI32GeSImm(a, i, t) => { br_if!(get!(a) as i32 >= i, t) }
-    BrI32GeUImm(a, i, t) => { br_if!(get!(a) as u32 >= i as u32, t) }
+    I32EqImm(d, a, i) [I32EqImmA a] => { un!(d, a, |x| u64::from(x as u32 == i as u32)) }
+    I32NeImm(d, a, i) [I32NeImmA a] => { un!(d, a, |x| u64::from(x as u32 != i as u32)) }
+    I32LtSImm(d, a, i) [I32LtSImmA a] => { un!(d, a, |x| u64::from((x as i32) < i)) }
+    I32LtUImm(d, a, i) [I32LtUImmA a] => { un!(d, a, |x| u64::from((x as u32) < i as u32)) }
+    I32GtSImm(d, a, i) [I32GtSImmA a] => { un!(d, a, |x| u64::from(x as i32 > i)) }
+    I32GtUImm(d, a, i) [I32GtUImmA a] => { un!(d, a, |x| u64::from(x as u32 > i as u32)) }
+    I32LeSImm(d, a, i) [I32LeSImmA a] => { un!(d, a, |x| u64::from(x as i32 <= i)) }
+    I32LeUImm(d, a, i) [I32LeUImmA a] => { un!(d, a, |x| u64::from(x as u32 <= i as u32)) }
+    I32GeSImm(d, a, i) [I32GeSImmA a] => { un!(d, a, |x| u64::from(x as i32 >= i)) }
+    I32GeUImm(d, a, i) [I32GeUImmA a] => { un!(d, a, |x| u64::from(x as u32 >= i as u32)) }
+    I64AddImm(d, a, i) [I64AddImmA a] => { un!(d, a, |x| x.wrapping_add(i as i64 as u64)) }
+    I64MulImm(d, a, i) [I64MulImmA a] => { un!(d, a, |x| x.wrapping_mul(i as i64 as u64)) }
+    I64AndImm(d, a, i) [I64AndImmA a] => { un!(d, a, |x| x & i as i64 as u64) }
+    I64OrImm(d, a, i) [I64OrImmA a] => { un!(d, a, |x| x | i as i64 as u64) }
+    I64XorImm(d, a, i) [I64XorImmA a] => { un!(d, a, |x| x ^ i as i64 as u64) }
+    I64ShlImm(d, a, i) [I64ShlImmA a] => { un!(d, a, |x| x.wrapping_shl(i as u32)) }
+    I64ShrSImm(d, a, i) [I64ShrSImmA a] => { un!(d, a, |x| (x as i64).wrapping_shr(i as u32) as u64) }
+    I64ShrUImm(d, a, i) [I64ShrUImmA a] => { un!(d, a, |x| x.wrapping_shr(i as u32)) }
+    I64EqImm(d, a, i) [I64EqImmA a] => { un!(d, a, |x| u64::from(x as i64 == i as i64)) }
+    I64NeImm(d, a, i) [I64NeImmA a] => { un!(d, a, |x| u64::from(x as i64 != i as i64)) }
+    I64LtSImm(d, a, i) [I64LtSImmA a] => { un!(d, a, |x| u64::from((x as i64) < i as i64)) }
+    I64LtUImm(d, a, i) [I64LtUImmA a] => { un!(d, a, |x| u64::from(x < i as i64 as u64)) }
+    I64GtSImm(d, a, i) [I64GtSImmA a] => { un!(d, a, |x| u64::from(x as i64 > i as i64)) }
+    I64GtUImm(d, a, i) [I64GtUImmA a] => { un!(d, a, |x| u64::from(x > i as i64 as u64)) }
+    I64LeSImm(d, a, i) [I64LeSImmA a] => { un!(d, a, |x| u64::from(x as i64 <= i as i64)) }
+    I64LeUImm(d, a, i) [I64LeUImmA a] => { un!(d, a, |x| u64::from(x <= i as i64 as u64)) }
+    I64GeSImm(d, a, i) [I64GeSImmA a] => { un!(d, a, |x| u64::from(x as i64 >= i as i64)) }
+    I64GeUImm(d, a, i) [I64GeUImmA a] => { un!(d, a, |x| u64::from(x >= i as i64 as u64)) }
+    BrI32Eq(a, b, t) [BrI32EqA a, BrI32EqB b] => { br_if!(get!(a) as u32 == get!(b) as u32, t) }
+    BrI32Ne(a, b, t) [BrI32NeA a, BrI32NeB b] => { br_if!(get!(a) as u32 != get!(b) as u32, t) }
+    BrI32LtS(a, b, t) [BrI32LtSA a, BrI32LtSB b] => { br_if!((get!(a) as i32) < get!(b) as i32, t) }
+    BrI32LtU(a, b, t) [BrI32LtUA a, BrI32LtUB b] => { br_if!((get!(a) as u32) < get!(b) as u32, t) }
+    BrI32GtS(a, b, t) [BrI32GtSA a, BrI32GtSB b] => { br_if!(get!(a) as i32 > get!(b) as i32, t) }
+    BrI32GtU(a, b, t) [BrI32GtUA a, BrI32GtUB b] => { br_if!(get!(a) as u32 > get!(b) as u32, t) }
+    BrI32LeS(a, b, t) [BrI32LeSA a, BrI32LeSB b] => { br_if!(get!(a) as i32 <= get!(b) as i32, t) }
+    BrI32LeU(a, b, t) [BrI32LeUA a, BrI32LeUB b] => { br_if!(get!(a) as u32 <= get!(b) as u32, t) }
+    BrI32GeS(a, b, t) [BrI32GeSA a, BrI32GeSB b] => { br_if!(get!(a) as i32 >= get!(b) as i32, t) }
+    BrI32GeU(a, b, t) [BrI32GeUA a, BrI32GeUB b] => { br_if!(get!(a) as u32 >= get!(b) as u32, t) }
+    BrI64Eq(a, b, t) [BrI64EqA a, BrI64EqB b] => { br_if!(get!(a) == get!(b), t) }
+    BrI64Ne(a, b, t) [BrI64NeA a, BrI64NeB b] => { br_if!(get!(a) != get!(b), t) }
+    BrI64LtS(a, b, t) [BrI64LtSA a, BrI64LtSB b] => { br_if!((get!(a) as i64) < get!(b) as i64, t) }
+    BrI64LtU(a, b, t) [BrI64LtUA a, BrI64LtUB b] => { br_if!(get!(a) < get!(b), t) }
+    BrI64GtS(a, b, t) [BrI64GtSA a, BrI64GtSB b] => { br_if!(get!(a) as i64 > get!(b) as i64, t) }
+    BrI64GtU(a, b, t) [BrI64GtUA a, BrI64GtUB b] => { br_if!(get!(a) > get!(b), t) }
+    BrI64LeS(a, b, t) [BrI64LeSA a, BrI64LeSB b] => { br_if!(get!(a) as i64 <= get!(b) as i64, t) }
+    BrI64LeU(a, b, t) [BrI64LeUA a, BrI64LeUB b] => { br_if!(get!(a) <= get!(b), t) }
+    BrI64GeS(a, b, t) [BrI64GeSA a, BrI64GeSB b] => { br_if!(get!(a) as i64 >= get!(b) as i64, t) }
+    BrI64GeU(a, b, t) [BrI64GeUA a, BrI64GeUB b] => { br_if!(get!(a) >= get!(b), t) }
+    BrI32EqImm(a, i, t) [BrI32EqImmA a] => { br_if!(get!(a) as u32 == i as u32, t) }
+    BrI32NeImm(a, i, t) [BrI32NeImmA a] => { br_if!(get!(a) as u32 != i as u32, t) }
+    BrI32LtSImm(a, i, t) [BrI32LtSImmA a] => { br_if!((get!(a) as i32) < i, t) }
+    BrI32LtUImm(a, i, t) [BrI32LtUImmA a] => { br_if!((get!(a) as u32) < i as u32, t) }
+    BrI32GtSImm(a, i, t) [BrI32GtSImmA a] => { br_if!(get!(a) as i32 > i, t) }
+    BrI32GtUImm(a, i, t) [BrI32GtUImmA a] => { br_if!(get!(a) as u32 > i as u32, t) }
+    BrI32LeSImm(a, i, t) [BrI32LeSImmA a] => { br_if!(get!(a) as i32 <= i, t) }
+    BrI32LeUImm(a, i, t) [BrI32LeUImmA a] => { br_if!(get!(a) as u32 <= i as u32, t) }
+    BrI32GeSImm(a, i, t) [BrI32GeSImmA a] => { br_if!(get!(a) as i32 >= i, t) }
+    BrI32GeUImm(a, i, t) [BrI32GeUImmA a] => { br_if!(get!(a) as u32 >= i as u32, t) }
     Br(t) => { jump!(t) }
-    BrIfNez(c, t) => { br_if!(get!(c) as u32 != 0, t) }
-    BrIfEqz(c, t) => { br_if!(get!(c) as u32 == 0, t) }
-    BrIfNez64(c, t) => { br_if!(get!(c) != 0, t) }
-    BrIfEqz64(c, t) => { br_if!(get!(c) == 0, t) }
-    BrTable(c, len) => {
+    BrIfNez(c, t) [BrIfNezA c] => { br_if!(get!(c) as u32 != 0, t) }
+    BrIfEqz(c, t) [BrIfEqzA c] => { br_if!(get!(c) as u32 == 0, t) }
+    BrIfNez64(c, t) [BrIfNez64A c] => { br_if!(get!(c) != 0, t) }
+    BrIfEqz64(c, t) [BrIfEqz64A c] => { br_if!(get!(c) == 0, t) }
+    BrTable(c, len) [BrTableA c] => {
         let i = (get!(c) as u32).min(len);
         // SAFETY: the table's `len + 1` entries follow it.
         let entry = unsafe { &*ip.add(i as usize) };
@@ -802,25 +832,25 @@ handlers! {
         let v = if get!(c) as u32 != 0 { get!(a) } else { get!(b) };
         set!(d, v)
     }
-    Load32(d, a, o) => { ld!(d, a, o, 4, |b| u64::from(u32::from_le_bytes(b))) }
-    Load64(d, a, o) => { ld!(d, a, o, 8, |b| u64::from_le_bytes(b)) }
-    Load8U(d, a, o) => { ld!(d, a, o, 1, |b| u64::from(b[0])) }
-    Load16U(d, a, o) => { ld!(d, a, o, 2, |b| u64::from(u16::from_le_bytes(b))) }
-    Load8S32(d, a, o) => { ld!(d, a, o, 1, |b| b[0] as i8 as i32 as u32 as u64) }
-    Load16S32(d, a, o) => {
+    Load32(d, a, o) [Load32A a] => { ld!(d, a, o, 4, |b| u64::from(u32::from_le_bytes(b))) }
+    Load64(d, a, o) [Load64A a] => { ld!(d, a, o, 8, |b| u64::from_le_bytes(b)) }
+    Load8U(d, a, o) [Load8UA a] => { ld!(d, a, o, 1, |b| u64::from(b[0])) }
+    Load16U(d, a, o) [Load16UA a] => { ld!(d, a, o, 2, |b| u64::from(u16::from_le_bytes(b))) }
+    Load8S32(d, a, o) [Load8S32A a] => { ld!(d, a, o, 1, |b| b[0] as i8 as i32 as u32 as u64) }
+    Load16S32(d, a, o) [Load16S32A a] => {
         ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64)
     }
-    Load8S64(d, a, o) => { ld!(d, a, o, 1, |b| b[0] as i8 as i64 as u64) }
-    Load16S64(d, a, o) => { ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i64 as u64) }
-    Load32S64(d, a, o) => { ld!(d, a, o, 4, |b| i32::from_le_bytes(b) as i64 as u64) }
-    Store8(a, v, o) => { st!(a, v, o, 1, |x| [x as u8]) }
-    Store16(a, v, o) => { st!(a, v, o, 2, |x| (x as u16).to_le_bytes()) }
-    Store32(a, v, o) => { st!(a, v, o, 4, |x| (x as u32).to_le_bytes()) }
-    Store64(a, v, o) => { st!(a, v, o, 8, |x| x.to_le_bytes()) }
+    Load8S64(d, a, o) [Load8S64A a] => { ld!(d, a, o, 1, |b| b[0] as i8 as i64 as u64) }
+    Load16S64(d, a, o) [Load16S64A a] => { ld!(d, a, o, 2, |b| i16::from_le_bytes(b) as i64 as u64) }
+    Load32S64(d, a, o) [Load32S64A a] => { ld!(d, a, o, 4, |b| i32::from_le_bytes(b) as i64 as u64) }
+    Store8(a, v, o) [Store8A a, Store8V v] => { st!(a, v, o, 1, |x| [x as u8]) }
+    Store16(a, v, o) [Store16A a, Store16V v] => { st!(a, v, o, 2, |x| (x as u16).to_le_bytes()) }
+    Store32(a, v, o) [Store32A a, Store32V v] => { st!(a, v, o, 4, |x| (x as u32).to_le_bytes()) }
+    Store64(a, v, o) [Store64A a, Store64V v] => { st!(a, v, o, 8, |x| x.to_le_bytes()) }
     Return => {
         ret!(cx);
     }
-    Return1(r) => {
+    Return1(r) [Return1A r] => {
         let v = get!(r);
         set!(0u32, v);
         ret!(cx);
@@ -864,7 +894,7 @@ handlers! {
         let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
         set!(d, cx.store.globals[g as usize].value as u64)
     }
-    GlobalSet(r, g) => {
+    GlobalSet(r, g) [GlobalSetA r] => {
         let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
         cx.store.globals[g as usize].value = u128::from(get!(r));
     }
@@ -881,6 +911,7 @@ unsafe fn rare(
     _mem: *mut u8,
     code: *const Instr,
     cx: &mut Ctx<'_>,
+    acc: u64,
 ) -> Exit {
     // SAFETY: both point into the current function's code.
     cx.m.ip = unsafe { ip.offset_from(code) } as usize;
@@ -891,7 +922,7 @@ unsafe fn rare(
     let ip = unsafe { code.add(cx.m.ip) };
     // The operation may have grown or replaced memory 0.
     let mem = cx.mem_view();
-    next!(ip, regs, mem, code, cx)
+    next!(ip, regs, mem, code, cx, acc)
 }
 
 /// Executes the instruction at `m.ip` and advances `m.ip` past it (and its
@@ -1193,5 +1224,16 @@ mod tests {
         // The last instruction declared has the largest opcode.
         let last = Instr::V128StoreLane(simd::LaneWidth::B8, 0, 0, 0);
         assert!(opcode(&last) < OPCODES);
+    }
+
+    #[test]
+    fn accumulator_forms_have_their_own_handlers() {
+        // `rare` runs instructions out of line without the accumulator.
+        let forms = Instr::acc_forms();
+        assert!(forms.len() > 200, "{} forms", forms.len());
+        for form in forms {
+            let own = HANDLERS[opcode(&form)] as usize != rare as Handler as usize;
+            assert!(own, "{form:?} has no handler of its own");
+        }
     }
 }

@@ -7,17 +7,27 @@
 //! Branch targets are absolute instruction indices, resolved at translation.
 //! Instructions are 16 bytes; the rare ones that need more operands are
 //! followed by [`Instr::Extra`] words.
+//!
+//! The dispatch also keeps the value of the last register written in an
+//! *accumulator*, a machine register. Instructions listed with forms in
+//! brackets, `I32Add [a: I32AddA, b: I32AddB]`, have *accumulator forms*
+//! that take the named operand from it instead of from the frame; the
+//! translator uses them when that operand is the register the instruction
+//! before has just written (see `translate::use_accumulator`). A value
+//! passed on in a register is not stored and reloaded on the way, so
+//! dependent instructions do not wait for memory.
 
 /// A cell index relative to the frame base.
 pub(crate) type Reg = u32;
 
 macro_rules! isa {
     (
-        binary { $($bin:ident)* }
-        unary { $($un:ident)* }
-        binary_imm { $($imm:ident)* }
-        branch_cmp { $($brc:ident)* }
-        branch_cmp_imm { $($brci:ident)* }
+        $(
+            $(#[doc = $gdoc:literal])*
+            group $group:ident $fields:tt: $ftys:tt {
+                $( $name:ident $( [ $($accf:ident: $accv:ident),* ] )? )*
+            }
+        )*
         other { $($other:tt)* }
     ) => {
         /// One interpreter instruction. `repr(u16)` puts the opcode in the
@@ -25,90 +35,318 @@ macro_rules! isa {
         #[derive(Debug, Clone, Copy, PartialEq)]
         #[repr(u16)]
         pub(crate) enum Instr {
-            $( $bin(Reg, Reg, Reg), )*
-            $( $un(Reg, Reg), )*
-            $( $imm(Reg, Reg, i32), )*
-            $( $brc(Reg, Reg, u32), )*
-            $( $brci(Reg, i32, u32), )*
+            $($(
+                $name $ftys,
+                $($( $accv $ftys, )*)?
+            )*)*
             $($other)*
         }
 
+        #[allow(unused_variables)]
         impl Instr {
-            /// Applies `f` to the registers of a plain arithmetic or
-            /// compare-and-branch instruction; `false` for other kinds.
-            fn map_arith_regs(&mut self, f: &impl Fn(Reg) -> Reg) -> bool {
+            /// Applies `f` to the registers of a grouped instruction;
+            /// `false` for the others.
+            fn map_group_regs(&mut self, f: &impl Fn(Reg) -> Reg) -> bool {
                 match self {
-                    $( Instr::$bin(d, a, b) => { *d = f(*d); *a = f(*a); *b = f(*b); } )*
-                    $( Instr::$un(d, a) => { *d = f(*d); *a = f(*a); } )*
-                    $( Instr::$imm(d, a, _) => { *d = f(*d); *a = f(*a); } )*
-                    $( Instr::$brc(a, b, _) => { *a = f(*a); *b = f(*b); } )*
-                    $( Instr::$brci(a, _, _) => { *a = f(*a); } )*
-                    _ => return false,
+                    $($(
+                        Instr::$name $fields $($( | Instr::$accv $fields )*)? => {
+                            isa!(@map $group f $fields);
+                            true
+                        }
+                    )*)*
+                    _ => false,
                 }
-                true
             }
 
-            /// The destination of a plain arithmetic instruction.
-            fn arith_dst_mut(&mut self) -> Option<&mut Reg> {
+            /// The destination of a grouped instruction that has one.
+            fn group_dst_mut(&mut self) -> Option<&mut Reg> {
                 match self {
-                    $( Instr::$bin(d, ..) )|* => Some(d),
-                    $( Instr::$un(d, ..) )|* => Some(d),
-                    $( Instr::$imm(d, ..) )|* => Some(d),
+                    $($(
+                        Instr::$name $fields $($( | Instr::$accv $fields )*)? => {
+                            isa!(@dst $group $fields)
+                        }
+                    )*)*
                     _ => None,
                 }
             }
+
+            /// The target of a grouped conditional branch.
+            fn group_target_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    $($(
+                        Instr::$name $fields $($( | Instr::$accv $fields )*)? => {
+                            isa!(@target $group $fields)
+                        }
+                    )*)*
+                    _ => None,
+                }
+            }
+
+            /// The same instruction taking its operand register `r` from
+            /// the accumulator instead, if it has such a form.
+            pub(crate) fn with_acc(self, r: Reg) -> Option<Instr> {
+                match self {
+                    $($(
+                        Instr::$name $fields => {
+                            $($( if $accf == r { return Some(Instr::$accv $fields); } )*)?
+                            None
+                        }
+                    )*)*
+                    _ => self.other_with_acc(r),
+                }
+            }
+
+            /// Every instruction that reads an operand from the accumulator.
+            #[cfg(test)]
+            pub(crate) fn acc_forms() -> Vec<Instr> {
+                let mut all = Vec::new();
+                $($($($(
+                    all.push(isa!(@zeros $accv $fields));
+                )*)?)*)*
+                all.extend(Instr::other_acc_forms());
+                all
+            }
         }
     };
+    (@zeros $v:ident ($($f:ident),*)) => {
+        Instr::$v($(isa!(@zero $f)),*)
+    };
+    (@zero $f:ident) => {
+        // SAFETY: operand fields are plain integers, for which zero is valid.
+        unsafe { std::mem::zeroed() }
+    };
+    (@map binary $f:ident ($d:ident, $a:ident, $b:ident)) => {{
+        *$d = $f(*$d);
+        *$a = $f(*$a);
+        *$b = $f(*$b);
+    }};
+    (@map $group:ident $f:ident ($d:ident, $a:ident, $i:ident)) => {{
+        isa!(@map2 $group $f ($d, $a, $i));
+    }};
+    (@map unary $f:ident ($d:ident, $a:ident)) => {{
+        *$d = $f(*$d);
+        *$a = $f(*$a);
+    }};
+    (@map branch_reg $f:ident ($c:ident, $t:ident)) => {{
+        *$c = $f(*$c);
+    }};
+    (@map2 binary_imm $f:ident ($d:ident, $a:ident, $i:ident)) => {{
+        *$d = $f(*$d);
+        *$a = $f(*$a);
+    }};
+    (@map2 load $f:ident ($d:ident, $a:ident, $o:ident)) => {{
+        *$d = $f(*$d);
+        *$a = $f(*$a);
+    }};
+    (@map2 store $f:ident ($a:ident, $v:ident, $o:ident)) => {{
+        *$a = $f(*$a);
+        *$v = $f(*$v);
+    }};
+    (@map2 branch_cmp $f:ident ($a:ident, $b:ident, $t:ident)) => {{
+        *$a = $f(*$a);
+        *$b = $f(*$b);
+    }};
+    (@map2 branch_cmp_imm $f:ident ($a:ident, $i:ident, $t:ident)) => {{
+        *$a = $f(*$a);
+    }};
+    (@dst binary ($d:ident, $($rest:ident),*)) => { Some($d) };
+    (@dst unary ($d:ident, $($rest:ident),*)) => { Some($d) };
+    (@dst binary_imm ($d:ident, $($rest:ident),*)) => { Some($d) };
+    (@dst load ($d:ident, $($rest:ident),*)) => { Some($d) };
+    (@dst $group:ident ($($rest:ident),*)) => { None };
+    (@target branch_cmp ($a:ident, $b:ident, $t:ident)) => { Some($t) };
+    (@target branch_cmp_imm ($a:ident, $i:ident, $t:ident)) => { Some($t) };
+    (@target branch_reg ($c:ident, $t:ident)) => { Some($t) };
+    (@target $group:ident ($($rest:ident),*)) => { None };
 }
 
 isa! {
-    // (dst, lhs, rhs)
-    binary {
-        I32Add I32Sub I32Mul I32DivS I32DivU I32RemS I32RemU I32And I32Or I32Xor
-        I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
-        I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU
-        I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU I64And I64Or I64Xor
-        I64Shl I64ShrS I64ShrU I64Rotl I64Rotr
-        I64Eq I64Ne I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU
-        F32Add F32Sub F32Mul F32Div F32Min F32Max F32Copysign
-        F32Eq F32Ne F32Lt F32Gt F32Le F32Ge
-        F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
-        F64Eq F64Ne F64Lt F64Gt F64Le F64Ge
+    /// `dst = lhs op rhs`.
+    group binary (d, a, b): (Reg, Reg, Reg) {
+        I32Add [a: I32AddA, b: I32AddB]
+        I32Sub [a: I32SubA, b: I32SubB]
+        I32Mul [a: I32MulA, b: I32MulB]
+        I32And [a: I32AndA, b: I32AndB]
+        I32Or [a: I32OrA, b: I32OrB]
+        I32Xor [a: I32XorA, b: I32XorB]
+        I32Shl [a: I32ShlA, b: I32ShlB]
+        I32ShrS [a: I32ShrSA, b: I32ShrSB]
+        I32ShrU [a: I32ShrUA, b: I32ShrUB]
+        I32Rotl [a: I32RotlA, b: I32RotlB]
+        I32Rotr [a: I32RotrA, b: I32RotrB]
+        I32Eq [a: I32EqA, b: I32EqB]
+        I32Ne [a: I32NeA, b: I32NeB]
+        I32LtS [a: I32LtSA, b: I32LtSB]
+        I32LtU [a: I32LtUA, b: I32LtUB]
+        I32GtS [a: I32GtSA, b: I32GtSB]
+        I32GtU [a: I32GtUA, b: I32GtUB]
+        I32LeS [a: I32LeSA, b: I32LeSB]
+        I32LeU [a: I32LeUA, b: I32LeUB]
+        I32GeS [a: I32GeSA, b: I32GeSB]
+        I32GeU [a: I32GeUA, b: I32GeUB]
+        I32DivS [a: I32DivSA, b: I32DivSB]
+        I32DivU [a: I32DivUA, b: I32DivUB]
+        I32RemS [a: I32RemSA, b: I32RemSB]
+        I32RemU [a: I32RemUA, b: I32RemUB]
+        I64Add [a: I64AddA, b: I64AddB]
+        I64Sub [a: I64SubA, b: I64SubB]
+        I64Mul [a: I64MulA, b: I64MulB]
+        I64And [a: I64AndA, b: I64AndB]
+        I64Or [a: I64OrA, b: I64OrB]
+        I64Xor [a: I64XorA, b: I64XorB]
+        I64Shl [a: I64ShlA, b: I64ShlB]
+        I64ShrS [a: I64ShrSA, b: I64ShrSB]
+        I64ShrU [a: I64ShrUA, b: I64ShrUB]
+        I64Rotl [a: I64RotlA, b: I64RotlB]
+        I64Rotr [a: I64RotrA, b: I64RotrB]
+        I64Eq [a: I64EqA, b: I64EqB]
+        I64Ne [a: I64NeA, b: I64NeB]
+        I64LtS [a: I64LtSA, b: I64LtSB]
+        I64LtU [a: I64LtUA, b: I64LtUB]
+        I64GtS [a: I64GtSA, b: I64GtSB]
+        I64GtU [a: I64GtUA, b: I64GtUB]
+        I64LeS [a: I64LeSA, b: I64LeSB]
+        I64LeU [a: I64LeUA, b: I64LeUB]
+        I64GeS [a: I64GeSA, b: I64GeSB]
+        I64GeU [a: I64GeUA, b: I64GeUB]
+        I64DivS [a: I64DivSA, b: I64DivSB]
+        I64DivU [a: I64DivUA, b: I64DivUB]
+        I64RemS [a: I64RemSA, b: I64RemSB]
+        I64RemU [a: I64RemUA, b: I64RemUB]
+        F32Add [a: F32AddA, b: F32AddB]
+        F32Sub [a: F32SubA, b: F32SubB]
+        F32Mul [a: F32MulA, b: F32MulB]
+        F32Div [a: F32DivA, b: F32DivB]
+        F32Min F32Max F32Copysign F32Eq F32Ne F32Lt F32Gt F32Le F32Ge
+        F64Add [a: F64AddA, b: F64AddB]
+        F64Sub [a: F64SubA, b: F64SubB]
+        F64Mul [a: F64MulA, b: F64MulB]
+        F64Div [a: F64DivA, b: F64DivB]
+        F64Min F64Max F64Copysign F64Eq F64Ne F64Lt F64Gt F64Le F64Ge
     }
-    // (dst, src)
-    unary {
-        I32Eqz I32Clz I32Ctz I32Popcnt I64Eqz I64Clz I64Ctz I64Popcnt
-        F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
-        F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt
-        I32WrapI64 I32TruncF32S I32TruncF32U I32TruncF64S I32TruncF64U
-        I64ExtendI32S I64ExtendI32U I64TruncF32S I64TruncF32U I64TruncF64S I64TruncF64U
-        F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U F32DemoteF64
-        F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
-        I32Extend8S I32Extend16S I64Extend8S I64Extend16S I64Extend32S
-        I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
-        I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U
-        // Moves one cell; `Copy2` moves a v128.
-        Copy Copy2
-        // Reinterpretations are free: cells hold raw bits.
+    /// `dst = op src`; `Copy` moves one cell, `Copy2` a v128.
+    /// Reinterpretations are free: cells hold raw bits.
+    group unary (d, a): (Reg, Reg) {
+        I32Eqz [a: I32EqzA]
+        I64Eqz [a: I64EqzA]
+        I32WrapI64 [a: I32WrapI64A]
+        I64ExtendI32S [a: I64ExtendI32SA]
+        I64ExtendI32U [a: I64ExtendI32UA]
+        I32Extend8S [a: I32Extend8SA]
+        I32Extend16S [a: I32Extend16SA]
+        I64Extend8S [a: I64Extend8SA]
+        I64Extend16S [a: I64Extend16SA]
+        I64Extend32S [a: I64Extend32SA]
+        Copy [a: CopyA]
+        I32Clz I32Ctz I32Popcnt I64Clz I64Ctz I64Popcnt F32Abs F32Neg F32Ceil F32Floor F32Trunc
+        F32Nearest F32Sqrt F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt
+        I32TruncF32S I32TruncF32U I32TruncF64S I32TruncF64U I64TruncF32S I64TruncF32U
+        I64TruncF64S I64TruncF64U F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U
+        F32DemoteF64 F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
+        I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U I64TruncSatF32S
+        I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U Copy2
     }
-    // (dst, lhs, immediate rhs); i64 forms sign-extend the immediate.
-    binary_imm {
-        I32AddImm I32MulImm I32AndImm I32OrImm I32XorImm I32ShlImm I32ShrSImm I32ShrUImm
-        I32RotlImm I64RotlImm
-        I32EqImm I32NeImm I32LtSImm I32LtUImm I32GtSImm I32GtUImm I32LeSImm I32LeUImm
-        I32GeSImm I32GeUImm
-        I64AddImm I64MulImm I64AndImm I64OrImm I64XorImm I64ShlImm I64ShrSImm I64ShrUImm
-        I64EqImm I64NeImm I64LtSImm I64LtUImm I64GtSImm I64GtUImm I64LeSImm I64LeUImm
-        I64GeSImm I64GeUImm
+    /// `dst = lhs op immediate`; i64 forms sign-extend the immediate.
+    group binary_imm (d, a, i): (Reg, Reg, i32) {
+        I32AddImm [a: I32AddImmA]
+        I32MulImm [a: I32MulImmA]
+        I32AndImm [a: I32AndImmA]
+        I32OrImm [a: I32OrImmA]
+        I32XorImm [a: I32XorImmA]
+        I32ShlImm [a: I32ShlImmA]
+        I32ShrSImm [a: I32ShrSImmA]
+        I32ShrUImm [a: I32ShrUImmA]
+        I32RotlImm [a: I32RotlImmA]
+        I64RotlImm [a: I64RotlImmA]
+        I32EqImm [a: I32EqImmA]
+        I32NeImm [a: I32NeImmA]
+        I32LtSImm [a: I32LtSImmA]
+        I32LtUImm [a: I32LtUImmA]
+        I32GtSImm [a: I32GtSImmA]
+        I32GtUImm [a: I32GtUImmA]
+        I32LeSImm [a: I32LeSImmA]
+        I32LeUImm [a: I32LeUImmA]
+        I32GeSImm [a: I32GeSImmA]
+        I32GeUImm [a: I32GeUImmA]
+        I64AddImm [a: I64AddImmA]
+        I64MulImm [a: I64MulImmA]
+        I64AndImm [a: I64AndImmA]
+        I64OrImm [a: I64OrImmA]
+        I64XorImm [a: I64XorImmA]
+        I64ShlImm [a: I64ShlImmA]
+        I64ShrSImm [a: I64ShrSImmA]
+        I64ShrUImm [a: I64ShrUImmA]
+        I64EqImm [a: I64EqImmA]
+        I64NeImm [a: I64NeImmA]
+        I64LtSImm [a: I64LtSImmA]
+        I64LtUImm [a: I64LtUImmA]
+        I64GtSImm [a: I64GtSImmA]
+        I64GtUImm [a: I64GtUImmA]
+        I64LeSImm [a: I64LeSImmA]
+        I64LeUImm [a: I64LeUImmA]
+        I64GeSImm [a: I64GeSImmA]
+        I64GeUImm [a: I64GeUImmA]
     }
-    // Fused compare-and-branch: (lhs, rhs, target), taken when the comparison holds.
-    branch_cmp {
-        BrI32Eq BrI32Ne BrI32LtS BrI32LtU BrI32GtS BrI32GtU BrI32LeS BrI32LeU BrI32GeS BrI32GeU
-        BrI64Eq BrI64Ne BrI64LtS BrI64LtU BrI64GtS BrI64GtU BrI64LeS BrI64LeU BrI64GeS BrI64GeU
+    /// Fused compare-and-branch, taken when the comparison holds.
+    group branch_cmp (a, b, t): (Reg, Reg, u32) {
+        BrI32Eq [a: BrI32EqA, b: BrI32EqB]
+        BrI32Ne [a: BrI32NeA, b: BrI32NeB]
+        BrI32LtS [a: BrI32LtSA, b: BrI32LtSB]
+        BrI32LtU [a: BrI32LtUA, b: BrI32LtUB]
+        BrI32GtS [a: BrI32GtSA, b: BrI32GtSB]
+        BrI32GtU [a: BrI32GtUA, b: BrI32GtUB]
+        BrI32LeS [a: BrI32LeSA, b: BrI32LeSB]
+        BrI32LeU [a: BrI32LeUA, b: BrI32LeUB]
+        BrI32GeS [a: BrI32GeSA, b: BrI32GeSB]
+        BrI32GeU [a: BrI32GeUA, b: BrI32GeUB]
+        BrI64Eq [a: BrI64EqA, b: BrI64EqB]
+        BrI64Ne [a: BrI64NeA, b: BrI64NeB]
+        BrI64LtS [a: BrI64LtSA, b: BrI64LtSB]
+        BrI64LtU [a: BrI64LtUA, b: BrI64LtUB]
+        BrI64GtS [a: BrI64GtSA, b: BrI64GtSB]
+        BrI64GtU [a: BrI64GtUA, b: BrI64GtUB]
+        BrI64LeS [a: BrI64LeSA, b: BrI64LeSB]
+        BrI64LeU [a: BrI64LeUA, b: BrI64LeUB]
+        BrI64GeS [a: BrI64GeSA, b: BrI64GeSB]
+        BrI64GeU [a: BrI64GeUA, b: BrI64GeUB]
     }
-    branch_cmp_imm {
-        BrI32EqImm BrI32NeImm BrI32LtSImm BrI32LtUImm BrI32GtSImm BrI32GtUImm BrI32LeSImm
-        BrI32LeUImm BrI32GeSImm BrI32GeUImm
+    group branch_cmp_imm (a, i, t): (Reg, i32, u32) {
+        BrI32EqImm [a: BrI32EqImmA]
+        BrI32NeImm [a: BrI32NeImmA]
+        BrI32LtSImm [a: BrI32LtSImmA]
+        BrI32LtUImm [a: BrI32LtUImmA]
+        BrI32GtSImm [a: BrI32GtSImmA]
+        BrI32GtUImm [a: BrI32GtUImmA]
+        BrI32LeSImm [a: BrI32LeSImmA]
+        BrI32LeUImm [a: BrI32LeUImmA]
+        BrI32GeSImm [a: BrI32GeSImmA]
+        BrI32GeUImm [a: BrI32GeUImmA]
+    }
+    /// Jump when the i32 (`64`: i64) in the register is non-zero or zero.
+    group branch_reg (c, t): (Reg, u32) {
+        BrIfNez [c: BrIfNezA]
+        BrIfEqz [c: BrIfEqzA]
+        BrIfNez64 [c: BrIfNez64A]
+        BrIfEqz64 [c: BrIfEqz64A]
+    }
+    /// Loads from memory 0: (dst, address, static offset).
+    group load (d, a, o): (Reg, Reg, u32) {
+        Load32 [a: Load32A]
+        Load64 [a: Load64A]
+        Load8U [a: Load8UA]
+        Load16U [a: Load16UA]
+        Load8S32 [a: Load8S32A]
+        Load16S32 [a: Load16S32A]
+        Load8S64 [a: Load8S64A]
+        Load16S64 [a: Load16S64A]
+        Load32S64 [a: Load32S64A]
+    }
+    /// Stores to memory 0: (address, value, static offset).
+    group store (a, v, o): (Reg, Reg, u32) {
+        Store8 [a: Store8A, v: Store8V]
+        Store16 [a: Store16A, v: Store16V]
+        Store32 [a: Store32A, v: Store32V]
+        Store64 [a: Store64A, v: Store64V]
     }
     other {
         /// Operand words for the preceding instruction.
@@ -117,6 +355,11 @@ isa! {
         /// rounds of hashes and ciphers are chains of these.
         I32XorRotl(u8, Reg, Reg, Reg),
         I64XorRotl(u8, Reg, Reg, Reg),
+        /// `I32XorRotl`/`I64XorRotl` with `a` (`A`) or `b` (`B`) in the accumulator.
+        I32XorRotlA(u8, Reg, Reg, Reg),
+        I32XorRotlB(u8, Reg, Reg, Reg),
+        I64XorRotlA(u8, Reg, Reg, Reg),
+        I64XorRotlB(u8, Reg, Reg, Reg),
         /// Charge fuel for the straight-line code that follows (fuel metering).
         Fuel(u32),
         /// Trap if the engine's epoch has reached the store's deadline.
@@ -125,20 +368,16 @@ isa! {
         Unreachable,
         /// Unconditional jump.
         Br(u32),
-        /// Jump when the i32 in the register is non-zero.
-        BrIfNez(Reg, u32),
-        /// Jump when the i32 in the register is zero.
-        BrIfEqz(Reg, u32),
-        /// Jump when the i64 in the register is non-zero.
-        BrIfNez64(Reg, u32),
-        /// Jump when the i64 in the register is zero.
-        BrIfEqz64(Reg, u32),
         /// Jump through a table: followed by `len + 1` `Br` entries, the last the default.
         BrTable(Reg, u32),
+        /// `BrTable` with the index in the accumulator.
+        BrTableA(Reg, u32),
         /// Return; results are already in the first cells of the frame.
         Return,
         /// Move one cell into the first cell of the frame and return.
         Return1(Reg),
+        /// `Return1` of the accumulator.
+        Return1A(Reg),
         /// Return an i32 constant.
         ReturnImm(i32),
         /// Call function `func` of the current instance with arguments starting at `base`.
@@ -167,23 +406,10 @@ isa! {
         /// Globals: (register, global index); the `2` forms move a v128.
         GlobalGet(Reg, u32),
         GlobalSet(Reg, u32),
+        /// `GlobalSet` of the accumulator.
+        GlobalSetA(Reg, u32),
         GlobalGet2(Reg, u32),
         GlobalSet2(Reg, u32),
-        /// Loads from memory 0: (dst, address, static offset).
-        Load32(Reg, Reg, u32),
-        Load64(Reg, Reg, u32),
-        Load8U(Reg, Reg, u32),
-        Load16U(Reg, Reg, u32),
-        Load8S32(Reg, Reg, u32),
-        Load16S32(Reg, Reg, u32),
-        Load8S64(Reg, Reg, u32),
-        Load16S64(Reg, Reg, u32),
-        Load32S64(Reg, Reg, u32),
-        /// Stores to memory 0: (address, value, static offset).
-        Store8(Reg, Reg, u32),
-        Store16(Reg, Reg, u32),
-        Store32(Reg, Reg, u32),
-        Store64(Reg, Reg, u32),
         /// Memory access to another memory or with an offset beyond u32:
         /// the plain instruction is preceded by `MemArg(memory, offset_hi)`,
         /// whose values override memory 0 and extend the offset.
@@ -246,40 +472,9 @@ const _: () = assert!(std::mem::size_of::<Instr>() == 16);
 impl Instr {
     /// The branch target of a jump, for back-patching.
     pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
-        use Instr::*;
         match self {
-            Br(t) | BrIfNez(_, t) | BrIfEqz(_, t) | BrIfNez64(_, t) | BrIfEqz64(_, t) => Some(t),
-            BrI32Eq(_, _, t)
-            | BrI32Ne(_, _, t)
-            | BrI32LtS(_, _, t)
-            | BrI32LtU(_, _, t)
-            | BrI32GtS(_, _, t)
-            | BrI32GtU(_, _, t)
-            | BrI32LeS(_, _, t)
-            | BrI32LeU(_, _, t)
-            | BrI32GeS(_, _, t)
-            | BrI32GeU(_, _, t)
-            | BrI64Eq(_, _, t)
-            | BrI64Ne(_, _, t)
-            | BrI64LtS(_, _, t)
-            | BrI64LtU(_, _, t)
-            | BrI64GtS(_, _, t)
-            | BrI64GtU(_, _, t)
-            | BrI64LeS(_, _, t)
-            | BrI64LeU(_, _, t)
-            | BrI64GeS(_, _, t)
-            | BrI64GeU(_, _, t) => Some(t),
-            BrI32EqImm(_, _, t)
-            | BrI32NeImm(_, _, t)
-            | BrI32LtSImm(_, _, t)
-            | BrI32LtUImm(_, _, t)
-            | BrI32GtSImm(_, _, t)
-            | BrI32GtUImm(_, _, t)
-            | BrI32LeSImm(_, _, t)
-            | BrI32LeUImm(_, _, t)
-            | BrI32GeSImm(_, _, t)
-            | BrI32GeUImm(_, _, t) => Some(t),
-            _ => None,
+            Instr::Br(t) => Some(t),
+            _ => self.group_target_mut(),
         }
     }
 
@@ -288,18 +483,16 @@ impl Instr {
     /// (see [`Instr::extra_has_reg`]).
     pub(crate) fn map_regs(&mut self, f: &impl Fn(Reg) -> Reg) {
         use Instr::*;
-        if self.map_arith_regs(f) {
+        if self.map_group_regs(f) {
             return;
         }
         match self {
             Extra(..) | Unreachable | Br(_) | Return | ReturnImm(_) | MemArg(..) | DataDrop(_)
             | ElemDrop(_) | Fuel(_) | EpochCheck => {}
-            BrIfNez(r, _)
-            | BrIfEqz(r, _)
-            | BrIfNez64(r, _)
-            | BrIfEqz64(r, _)
-            | BrTable(r, _)
+            BrTable(r, _)
+            | BrTableA(r, _)
             | Return1(r)
+            | Return1A(r)
             | Call(_, r)
             | ReturnCall(_, r)
             | Const32(r, _)
@@ -307,6 +500,7 @@ impl Instr {
             | ConstV128(r, _)
             | GlobalGet(r, _)
             | GlobalSet(r, _)
+            | GlobalSetA(r, _)
             | GlobalGet2(r, _)
             | GlobalSet2(r, _)
             | MemorySize(r, _)
@@ -318,19 +512,6 @@ impl Instr {
             | ReturnCallRef(a, b)
             | RefAsNonNull(a, b)
             | RefIsNull(a, b)
-            | Load32(a, b, _)
-            | Load64(a, b, _)
-            | Load8U(a, b, _)
-            | Load16U(a, b, _)
-            | Load8S32(a, b, _)
-            | Load16S32(a, b, _)
-            | Load8S64(a, b, _)
-            | Load16S64(a, b, _)
-            | Load32S64(a, b, _)
-            | Store8(a, b, _)
-            | Store16(a, b, _)
-            | Store32(a, b, _)
-            | Store64(a, b, _)
             | MemoryGrow(a, b, _)
             | TableGet(a, b, _)
             | TableSet(a, b, _)
@@ -360,12 +541,16 @@ impl Instr {
             | V128Shuffle(a, b, c)
             | I32XorRotl(_, a, b, c)
             | I64XorRotl(_, a, b, c)
+            | I32XorRotlA(_, a, b, c)
+            | I32XorRotlB(_, a, b, c)
+            | I64XorRotlA(_, a, b, c)
+            | I64XorRotlB(_, a, b, c)
             | V128LoadLane(_, _, a, b, c) => {
                 *a = f(*a);
                 *b = f(*b);
                 *c = f(*c);
             }
-            _ => unreachable!("map_arith_regs covers the remaining instructions"),
+            _ => unreachable!("map_group_regs covers the remaining instructions"),
         }
     }
 
@@ -385,23 +570,68 @@ impl Instr {
             Const32(d, _)
             | Const64(d, _)
             | GlobalGet(d, _)
-            | Load32(d, ..)
-            | Load64(d, ..)
-            | Load8U(d, ..)
-            | Load16U(d, ..)
-            | Load8S32(d, ..)
-            | Load16S32(d, ..)
-            | Load8S64(d, ..)
-            | Load16S64(d, ..)
-            | Load32S64(d, ..)
             | MemorySize(d, _)
             | TableGet(d, ..)
             | TableSize(d, _)
             | RefFunc(d, _)
             | RefIsNull(d, _)
             | I32XorRotl(_, d, ..)
-            | I64XorRotl(_, d, ..) => Some(d),
-            _ => self.arith_dst_mut(),
+            | I64XorRotl(_, d, ..)
+            | I32XorRotlA(_, d, ..)
+            | I32XorRotlB(_, d, ..)
+            | I64XorRotlA(_, d, ..)
+            | I64XorRotlB(_, d, ..) => Some(d),
+            _ => self.group_dst_mut(),
         }
+    }
+
+    /// The register whose new value this instruction also leaves in the
+    /// accumulator: the destination of every instruction with its own
+    /// handler that writes one 64-bit cell (see `dispatch`).
+    pub(crate) fn acc_result(mut self) -> Option<Reg> {
+        use Instr::*;
+        match self {
+            Copy2(..) => None,
+            Const32(d, _)
+            | Const64(d, _)
+            | GlobalGet(d, _)
+            | I32XorRotl(_, d, ..)
+            | I64XorRotl(_, d, ..)
+            | I32XorRotlA(_, d, ..)
+            | I32XorRotlB(_, d, ..)
+            | I64XorRotlA(_, d, ..)
+            | I64XorRotlB(_, d, ..) => Some(d),
+            _ => self.group_dst_mut().copied(),
+        }
+    }
+
+    /// `with_acc` for the instructions outside the groups.
+    fn other_with_acc(self, r: Reg) -> Option<Instr> {
+        use Instr::*;
+        Some(match self {
+            I32XorRotl(k, d, a, b) if a == r => I32XorRotlA(k, d, a, b),
+            I32XorRotl(k, d, a, b) if b == r => I32XorRotlB(k, d, a, b),
+            I64XorRotl(k, d, a, b) if a == r => I64XorRotlA(k, d, a, b),
+            I64XorRotl(k, d, a, b) if b == r => I64XorRotlB(k, d, a, b),
+            BrTable(c, n) if c == r => BrTableA(c, n),
+            Return1(c) if c == r => Return1A(c),
+            GlobalSet(c, g) if c == r => GlobalSetA(c, g),
+            _ => return None,
+        })
+    }
+
+    /// The forms `other_with_acc` produces.
+    #[cfg(test)]
+    fn other_acc_forms() -> [Instr; 7] {
+        use Instr::*;
+        [
+            I32XorRotlA(0, 0, 0, 0),
+            I32XorRotlB(0, 0, 0, 0),
+            I64XorRotlA(0, 0, 0, 0),
+            I64XorRotlB(0, 0, 0, 0),
+            BrTableA(0, 0),
+            Return1A(0),
+            GlobalSetA(0, 0),
+        ]
     }
 }

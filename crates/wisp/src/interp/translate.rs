@@ -95,6 +95,7 @@ pub(crate) fn translate(
     }
     t.close_fuel();
     t.place_constants()?;
+    use_accumulator(&mut t.code);
     Ok(CompiledFunc {
         code: t.code.into(),
         consts: t.consts.into(),
@@ -105,6 +106,49 @@ pub(crate) fn translate(
             .chain(t.const_values)
             .collect(),
     })
+}
+
+/// Rewrites each instruction that reads the cell the instruction before it
+/// has just written into its accumulator form, which takes that value from
+/// the accumulator (a register of the dispatch) instead of the frame.
+///
+/// The accumulator holds that value only if the previous instruction ran
+/// right before and set it. So the rewritten instruction must not be a
+/// jump target, and neither it nor its predecessor may be a memory access
+/// under a `MemArg` prefix (those run out of line, which does not set the
+/// accumulator). Execution also resumes after calls, but a call is never
+/// an instruction `Instr::acc_result` names, so what follows it is not
+/// rewritten.
+fn use_accumulator(code: &mut [Instr]) {
+    let mut target = vec![false; code.len() + 1];
+    for &instr in code.iter() {
+        let mut instr = instr;
+        if let Some(&mut t) = instr.target_mut() {
+            target[t as usize] = true;
+        }
+    }
+    let mut acc: Option<Reg> = None;
+    let mut prefixed = false;
+    for at in 0..code.len() {
+        if target[at] {
+            acc = None;
+        }
+        if std::mem::take(&mut prefixed) {
+            acc = None;
+            continue;
+        }
+        if let Instr::MemArg(..) = code[at] {
+            prefixed = true;
+            acc = None;
+            continue;
+        }
+        if let Some(r) = acc
+            && let Some(form) = code[at].with_acc(r)
+        {
+            code[at] = form;
+        }
+        acc = code[at].acc_result();
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1712,5 +1756,61 @@ fn fusable(instr: Instr, slot: Reg) -> Option<Cond> {
         I::I32GeSImm(d, a, i) => imm(d, a, i, (I::BrI32GeSImm, I::BrI32LtSImm)),
         I::I32GeUImm(d, a, i) => imm(d, a, i, (I::BrI32GeUImm, I::BrI32LtUImm)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Instr::*;
+    use super::*;
+
+    fn rewritten(mut code: Vec<Instr>) -> Vec<Instr> {
+        use_accumulator(&mut code);
+        code
+    }
+
+    #[test]
+    fn operands_just_written_come_from_the_accumulator() {
+        let code = rewritten(vec![
+            I32Add(5, 0, 1),
+            I32AddImm(6, 5, 1),
+            I32Sub(7, 2, 6),
+            Load32(8, 7, 4),
+            Store32(3, 8, 0),
+            I32AddImm(9, 8, 1),
+        ]);
+        assert_eq!(
+            code,
+            [
+                I32Add(5, 0, 1),
+                I32AddImmA(6, 5, 1),
+                I32SubB(7, 2, 6),
+                Load32A(8, 7, 4),
+                Store32V(3, 8, 0),
+                // A store writes no register: the accumulator is stale.
+                I32AddImm(9, 8, 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_accumulator_does_not_cross_jump_targets_calls_or_prefixed_accesses() {
+        let code = vec![
+            I32Add(5, 0, 1),
+            // Reached by the jump below as well as from the add.
+            I32AddImm(6, 5, 1),
+            BrIfNez(6, 1),
+            Call(0, 7),
+            I32AddImm(8, 7, 1),
+            I32AddImm(9, 0, 1),
+            MemArg(1, 0),
+            // Runs out of line, which neither reads nor sets the accumulator.
+            Load32(10, 9, 0),
+            I32AddImm(11, 10, 1),
+            Return,
+        ];
+        let mut expected = code.clone();
+        expected[2] = BrIfNezA(6, 1);
+        assert_eq!(rewritten(code), expected);
     }
 }
