@@ -342,6 +342,14 @@ impl ModuleInner {
         self.type_ids[type_index as usize]
     }
 
+    /// The translated code of defined function `func_index`, if it has
+    /// been translated.
+    #[inline(always)]
+    pub(crate) fn translated(&self, func_index: u32) -> Option<&Arc<CompiledFunc>> {
+        let defined = func_index.wrapping_sub(self.info.num_imported_funcs) as usize;
+        self.code.get(defined)?.get()
+    }
+
     /// The translated code of defined function `func_index`, translating it
     /// on first use.
     #[inline]

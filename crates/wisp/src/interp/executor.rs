@@ -16,7 +16,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::dispatch::{self, Exit};
-use super::translate::CompiledFunc;
+use super::translate::{CompiledFunc, FRAME_INIT_BLOCK};
 use crate::bulk::addr;
 use crate::module::ModuleInner;
 use crate::store::{FuncEntity, StoreInner};
@@ -210,6 +210,49 @@ fn drive<T>(store: &mut Store<T>, m: &mut Machine) -> Result<()> {
 }
 
 impl Machine {
+    /// Enters translated function `index` of the current instance when
+    /// that needs no allocation and no call: its initial cells fit in one
+    /// [`FRAME_INIT_BLOCK`], the stack has room for the frame and the
+    /// block, and the frame list for one more. `false`, changing nothing,
+    /// otherwise.
+    #[inline(always)]
+    fn enter_fast(&mut self, code: &Arc<CompiledFunc>, index: u32, base: u32) -> bool {
+        let fp = self.fp + base as usize;
+        let start = fp + code.param_cells as usize;
+        let end = (fp + code.frame_cells as usize).max(start + FRAME_INIT_BLOCK);
+        let depth = self.frames.len();
+        if code.init_cells as usize > FRAME_INIT_BLOCK
+            || end > self.stack.len()
+            || depth == self.frames.capacity()
+            || depth as u32 + 1 >= self.max_depth
+        {
+            return false;
+        }
+        debug_assert!(code.frame_init.len() >= FRAME_INIT_BLOCK);
+        // SAFETY: `start + FRAME_INIT_BLOCK <= end <= stack.len()`, and
+        // `frame_init` has at least `FRAME_INIT_BLOCK` cells (translate).
+        // (A copy of constant size compiles to a few vector moves; unlike a
+        // read into a temporary it needs no stack space in checked builds,
+        // which would keep the `Call` handler's tail call from being a jump.)
+        unsafe {
+            let dst = self.stack.as_mut_ptr().add(start);
+            std::ptr::copy_nonoverlapping(code.frame_init.as_ptr(), dst, FRAME_INIT_BLOCK);
+        }
+        let caller = std::mem::replace(&mut self.code, CodeRef::new(code));
+        let frame =
+            Frame { code: caller, ip: self.ip, fp: self.fp, instance: self.inst, func: self.func };
+        // SAFETY: `depth < capacity`, so the slot exists; it becomes the
+        // last element.
+        unsafe {
+            self.frames.as_mut_ptr().add(depth).write(frame);
+            self.frames.set_len(depth + 1);
+        }
+        self.fp = fp;
+        self.ip = 0;
+        self.func = index;
+        true
+    }
+
     /// Moves the state out, leaving an empty stack behind (the dispatch
     /// owns the machine while it runs).
     fn take(&mut self) -> Machine {
@@ -341,6 +384,20 @@ impl Ctx<'_> {
     /// at `base`; `m.ip` must hold the caller's return position.
     #[inline(always)]
     pub(super) fn enter(&mut self, instance: u32, index: u32, base: u32) -> Result<()> {
+        let module = self.m.module;
+        if instance == self.m.inst
+            && let Some(code) = module.translated(index)
+            && self.m.enter_fast(code, index, base)
+        {
+            return Ok(());
+        }
+        self.enter_slow(instance, index, base)
+    }
+
+    /// `enter` for every case: another instance, a function not translated
+    /// yet, a stack or frame list to grow, a large frame, too deep a call.
+    #[inline(never)]
+    fn enter_slow(&mut self, instance: u32, index: u32, base: u32) -> Result<()> {
         let m = &mut self.m;
         let code = if instance == m.inst {
             CodeRef::new(m.module.code(index)?)
@@ -442,5 +499,6 @@ impl Ctx<'_> {
 #[inline(always)]
 fn init_frame(stack: &mut [u64], fp: usize, code: &CompiledFunc) {
     let start = fp + code.param_cells as usize;
-    stack[start..start + code.frame_init.len()].copy_from_slice(&code.frame_init);
+    let init = &code.frame_init[..code.init_cells as usize];
+    stack[start..start + init.len()].copy_from_slice(init);
 }

@@ -28,9 +28,18 @@ pub(crate) struct CompiledFunc {
     /// Cells taken by parameters and declared locals.
     pub local_cells: u32,
     /// Initial values of the cells after the parameters: zeros for the
-    /// declared locals, then the constant registers.
+    /// declared locals, then the constant registers; padded with zeros to
+    /// at least [`FRAME_INIT_BLOCK`] cells (see `init_cells`).
     pub frame_init: Box<[u64]>,
+    /// How many cells of `frame_init` the frame needs.
+    pub init_cells: u32,
 }
+
+/// Calls prepare frames whose initial cells fit in this many by copying a
+/// block of this size, without a call to `memcpy` (the cells past
+/// `init_cells` land in the callee's temporaries or above its frame, where
+/// nothing lives yet).
+pub(crate) const FRAME_INIT_BLOCK: usize = 16;
 
 /// The largest frame a function may use, in cells.
 const MAX_FRAME_CELLS: u32 = 1 << 24;
@@ -96,15 +105,19 @@ pub(crate) fn translate(
     t.close_fuel();
     t.place_constants()?;
     use_accumulator(&mut t.code);
+    let mut frame_init: Vec<u64> = std::iter::repeat_n(0, (t.local_cells - param_cells) as usize)
+        .chain(t.const_values)
+        .collect();
+    let init_cells = frame_init.len() as u32;
+    frame_init.resize(frame_init.len().max(FRAME_INIT_BLOCK), 0);
     Ok(CompiledFunc {
         code: t.code.into(),
         consts: t.consts.into(),
         frame_cells: t.max_cells,
         param_cells,
         local_cells: t.local_cells,
-        frame_init: std::iter::repeat_n(0, (t.local_cells - param_cells) as usize)
-            .chain(t.const_values)
-            .collect(),
+        frame_init: frame_init.into(),
+        init_cells,
     })
 }
 
