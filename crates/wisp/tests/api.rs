@@ -557,6 +557,121 @@ fn rotations_by_constants_and_after_xor() {
     }
 }
 
+/// Float comparisons feeding `br_if`, `if` (also through `i32.eqz`), a
+/// branch that carries a value, and a loop's exit test (the interpreter's fused compare-and-branch
+/// forms, their negations and the inverted test at the loop's back edge),
+/// in both tiers, against Rust's comparisons, NaN and signed zeros included.
+#[test]
+fn float_comparisons_feeding_branches() {
+    const OPS: [&str; 6] = ["eq", "ne", "lt", "gt", "le", "ge"];
+    let mut wat = String::from("(module\n");
+    for ty in ["f32", "f64"] {
+        for op in OPS {
+            wat.push_str(&format!(
+                r#"(func (export "{ty}_{op}") (param {ty} {ty}) (result i32 i32 i32 i32 i32)
+                     (local $n i32)
+                     (block (result i32)
+                       (br_if 0 (i32.const 1) ({ty}.{op} (local.get 0) (local.get 1)))
+                       drop (i32.const 0))
+                     (if (result i32) ({ty}.{op} (local.get 0) (local.get 1))
+                       (then (i32.const 1)) (else (i32.const 0)))
+                     (if (result i32) (i32.eqz ({ty}.{op} (local.get 0) (local.get 1)))
+                       (then (i32.const 1)) (else (i32.const 0)))
+                     (block (result i32)
+                       (br_if 0 (local.get $n) ({ty}.{op} (local.get 0) (local.get 1)))
+                       drop (i32.const 5))
+                     (block $done
+                       (loop $l
+                         (br_if $done ({ty}.{op} (local.get 0) (local.get 1)))
+                         (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                         (br_if $done (i32.ge_u (local.get $n) (i32.const 3)))
+                         (br $l)))
+                     (local.get $n))
+                "#
+            ));
+        }
+    }
+    wat.push(')');
+    let values = [0.0, -0.0, 1.0, -1.5, f64::INFINITY, f64::NEG_INFINITY, f64::NAN];
+    let holds = |op: &str, a: f64, b: f64| match op {
+        "eq" => a == b,
+        "ne" => a != b,
+        "lt" => a < b,
+        "gt" => a > b,
+        "le" => a <= b,
+        _ => a >= b,
+    };
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        for op in OPS {
+            let f32s = instance
+                .get_typed_func::<(f32, f32), (i32, i32, i32, i32, i32)>(
+                    &store,
+                    &format!("f32_{op}"),
+                )
+                .unwrap();
+            let f64s = instance
+                .get_typed_func::<(f64, f64), (i32, i32, i32, i32, i32)>(
+                    &store,
+                    &format!("f64_{op}"),
+                )
+                .unwrap();
+            for a in values {
+                for b in values {
+                    let h = i32::from(holds(op, a, b));
+                    let want =
+                        (h, h, 1 - h, if h == 1 { 0 } else { 5 }, if h == 1 { 0 } else { 3 });
+                    let got = f32s.call(&mut store, (a as f32, b as f32)).unwrap();
+                    assert_eq!(got, want, "f32.{op} {a} {b}");
+                    let got = f64s.call(&mut store, (a, b)).unwrap();
+                    assert_eq!(got, want, "f64.{op} {a} {b}");
+                }
+            }
+        }
+    }
+}
+
+/// `a + (b << k)`, which the interpreter fuses into one instruction, with
+/// its operands in locals and just computed, in both tiers.
+#[test]
+fn adds_of_shifted_values() {
+    let mut wat = String::from("(module\n");
+    for k in [0u32, 1, 3, 31, 32, 35] {
+        wat.push_str(&format!(
+            r#"(func (export "shl_add_{k}") (param i32 i32) (result i32 i32 i32)
+                 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const {k})))
+                 (i32.add (i32.mul (local.get 0) (local.get 0))
+                          (i32.shl (i32.add (local.get 1) (i32.const 1)) (i32.const {k})))
+                 (i32.add (i32.shl (local.get 1) (i32.const {k})) (local.get 0)))
+            "#
+        ));
+    }
+    wat.push(')');
+    for config in [Config::new(), cranelift()] {
+        let engine = Engine::new(&config).unwrap();
+        let module = Module::new(&engine, &wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).unwrap();
+        for k in [0u32, 1, 3, 31, 32, 35] {
+            let f = instance
+                .get_typed_func::<(i32, i32), (i32, i32, i32)>(&store, &format!("shl_add_{k}"))
+                .unwrap();
+            for (a, b) in [(0i32, 0i32), (1000, 7), (-5, 0x7fff_ffff), (0x1234_5678, -3)] {
+                let shl = |x: i32| x.wrapping_shl(k);
+                let want = (
+                    a.wrapping_add(shl(b)),
+                    a.wrapping_mul(a).wrapping_add(shl(b.wrapping_add(1))),
+                    shl(b).wrapping_add(a),
+                );
+                assert_eq!(f.call(&mut store, (a, b)).unwrap(), want, "k={k} a={a} b={b}");
+            }
+        }
+    }
+}
+
 #[test]
 fn memories_reusing_address_space_start_fresh() {
     // Stores dropped one after another hand their memories' address space

@@ -319,6 +319,17 @@ macro_rules! un {
         set!($d, $e)
     }};
 }
+/// A comparison of two float registers.
+macro_rules! fcmp {
+    ($conv:ident, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
+        let $x = $conv(get!($a));
+        let $y = $conv(get!($b));
+        // `!(x < y)` on purpose: it holds when an operand is NaN.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let holds = $e;
+        holds
+    }};
+}
 /// A conditional branch. The taken path is marked cold only so that the
 /// compiler keeps a branch: with two equally likely paths it would pick the
 /// next instruction's address with a conditional move, and everything after
@@ -741,6 +752,9 @@ handlers! {
     I32XorImm(d, a, i) [I32XorImmA a] => { un!(d, a, |x| u64::from(x as u32 ^ i as u32)) }
     I32RotlImm(d, a, i) [I32RotlImmA a] => { un!(d, a, |x| u64::from((x as u32).rotate_left(i as u32))) }
     I64RotlImm(d, a, i) [I64RotlImmA a] => { un!(d, a, |x| x.rotate_left(i as u32)) }
+    I32AddShl(k, d, a, b) [I32AddShlA a, I32AddShlB b] => {
+        i32bin!(d, a, b, |x, y| x.wrapping_add(y.wrapping_shl(u32::from(k))))
+    }
     I32XorRotl(k, d, a, b) [I32XorRotlA a, I32XorRotlB b] => { i32bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
     I64XorRotl(k, d, a, b) [I64XorRotlA a, I64XorRotlB b] => { i64bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
     I32ShlImm(d, a, i) [I32ShlImmA a] => {
@@ -800,6 +814,26 @@ handlers! {
     BrI64LeU(a, b, t) [BrI64LeUA a, BrI64LeUB b] => { br_if!(get!(a) <= get!(b), t) }
     BrI64GeS(a, b, t) [BrI64GeSA a, BrI64GeSB b] => { br_if!(get!(a) as i64 >= get!(b) as i64, t) }
     BrI64GeU(a, b, t) [BrI64GeUA a, BrI64GeUB b] => { br_if!(get!(a) >= get!(b), t) }
+    BrF32Eq(a, b, t) [BrF32EqA a, BrF32EqB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| x == y), t) }
+    BrF32Ne(a, b, t) [BrF32NeA a, BrF32NeB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| x != y), t) }
+    BrF32Lt(a, b, t) [BrF32LtA a, BrF32LtB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| x < y), t) }
+    BrF32Gt(a, b, t) [BrF32GtA a, BrF32GtB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| x > y), t) }
+    BrF32Le(a, b, t) [BrF32LeA a, BrF32LeB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| x <= y), t) }
+    BrF32Ge(a, b, t) [BrF32GeA a, BrF32GeB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| x >= y), t) }
+    BrF32NotLt(a, b, t) [BrF32NotLtA a, BrF32NotLtB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| !(x < y)), t) }
+    BrF32NotGt(a, b, t) [BrF32NotGtA a, BrF32NotGtB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| !(x > y)), t) }
+    BrF32NotLe(a, b, t) [BrF32NotLeA a, BrF32NotLeB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| !(x <= y)), t) }
+    BrF32NotGe(a, b, t) [BrF32NotGeA a, BrF32NotGeB b] => { br_if!(fcmp!(f32_of, a, b, |x, y| !(x >= y)), t) }
+    BrF64Eq(a, b, t) [BrF64EqA a, BrF64EqB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| x == y), t) }
+    BrF64Ne(a, b, t) [BrF64NeA a, BrF64NeB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| x != y), t) }
+    BrF64Lt(a, b, t) [BrF64LtA a, BrF64LtB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| x < y), t) }
+    BrF64Gt(a, b, t) [BrF64GtA a, BrF64GtB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| x > y), t) }
+    BrF64Le(a, b, t) [BrF64LeA a, BrF64LeB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| x <= y), t) }
+    BrF64Ge(a, b, t) [BrF64GeA a, BrF64GeB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| x >= y), t) }
+    BrF64NotLt(a, b, t) [BrF64NotLtA a, BrF64NotLtB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| !(x < y)), t) }
+    BrF64NotGt(a, b, t) [BrF64NotGtA a, BrF64NotGtB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| !(x > y)), t) }
+    BrF64NotLe(a, b, t) [BrF64NotLeA a, BrF64NotLeB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| !(x <= y)), t) }
+    BrF64NotGe(a, b, t) [BrF64NotGeA a, BrF64NotGeB b] => { br_if!(fcmp!(f64_of, a, b, |x, y| !(x >= y)), t) }
     BrI32EqImm(a, i, t) [BrI32EqImmA a] => { br_if!(get!(a) as u32 == i as u32, t) }
     BrI32NeImm(a, i, t) [BrI32NeImmA a] => { br_if!(get!(a) as u32 != i as u32, t) }
     BrI32LtSImm(a, i, t) [BrI32LtSImmA a] => { br_if!((get!(a) as i32) < i, t) }

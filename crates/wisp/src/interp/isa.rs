@@ -287,7 +287,9 @@ isa! {
         I64GeSImm [a: I64GeSImmA]
         I64GeUImm [a: I64GeUImmA]
     }
-    /// Fused compare-and-branch, taken when the comparison holds.
+    /// Fused compare-and-branch, taken when the comparison holds (`Not`:
+    /// when it does not, which for floats differs from the opposite
+    /// comparison if an operand is NaN).
     group branch_cmp (a, b, t): (Reg, Reg, u32) {
         BrI32Eq [a: BrI32EqA, b: BrI32EqB]
         BrI32Ne [a: BrI32NeA, b: BrI32NeB]
@@ -309,6 +311,26 @@ isa! {
         BrI64LeU [a: BrI64LeUA, b: BrI64LeUB]
         BrI64GeS [a: BrI64GeSA, b: BrI64GeSB]
         BrI64GeU [a: BrI64GeUA, b: BrI64GeUB]
+        BrF32Eq [a: BrF32EqA, b: BrF32EqB]
+        BrF32Ne [a: BrF32NeA, b: BrF32NeB]
+        BrF32Lt [a: BrF32LtA, b: BrF32LtB]
+        BrF32Gt [a: BrF32GtA, b: BrF32GtB]
+        BrF32Le [a: BrF32LeA, b: BrF32LeB]
+        BrF32Ge [a: BrF32GeA, b: BrF32GeB]
+        BrF32NotLt [a: BrF32NotLtA, b: BrF32NotLtB]
+        BrF32NotGt [a: BrF32NotGtA, b: BrF32NotGtB]
+        BrF32NotLe [a: BrF32NotLeA, b: BrF32NotLeB]
+        BrF32NotGe [a: BrF32NotGeA, b: BrF32NotGeB]
+        BrF64Eq [a: BrF64EqA, b: BrF64EqB]
+        BrF64Ne [a: BrF64NeA, b: BrF64NeB]
+        BrF64Lt [a: BrF64LtA, b: BrF64LtB]
+        BrF64Gt [a: BrF64GtA, b: BrF64GtB]
+        BrF64Le [a: BrF64LeA, b: BrF64LeB]
+        BrF64Ge [a: BrF64GeA, b: BrF64GeB]
+        BrF64NotLt [a: BrF64NotLtA, b: BrF64NotLtB]
+        BrF64NotGt [a: BrF64NotGtA, b: BrF64NotGtB]
+        BrF64NotLe [a: BrF64NotLeA, b: BrF64NotLeB]
+        BrF64NotGe [a: BrF64NotGeA, b: BrF64NotGeB]
     }
     group branch_cmp_imm (a, i, t): (Reg, i32, u32) {
         BrI32EqImm [a: BrI32EqImmA]
@@ -355,6 +377,11 @@ isa! {
         /// rounds of hashes and ciphers are chains of these.
         I32XorRotl(u8, Reg, Reg, Reg),
         I64XorRotl(u8, Reg, Reg, Reg),
+        /// `dst = a + (b << k)`: (k, dst, a, b), `k` below 32. Indexing an
+        /// array of 2^k-byte elements.
+        I32AddShl(u8, Reg, Reg, Reg),
+        I32AddShlA(u8, Reg, Reg, Reg),
+        I32AddShlB(u8, Reg, Reg, Reg),
         /// `I32XorRotl`/`I64XorRotl` with `a` (`A`) or `b` (`B`) in the accumulator.
         I32XorRotlA(u8, Reg, Reg, Reg),
         I32XorRotlB(u8, Reg, Reg, Reg),
@@ -545,6 +572,9 @@ impl Instr {
             | I32XorRotlB(_, a, b, c)
             | I64XorRotlA(_, a, b, c)
             | I64XorRotlB(_, a, b, c)
+            | I32AddShl(_, a, b, c)
+            | I32AddShlA(_, a, b, c)
+            | I32AddShlB(_, a, b, c)
             | V128LoadLane(_, _, a, b, c) => {
                 *a = f(*a);
                 *b = f(*b);
@@ -580,7 +610,10 @@ impl Instr {
             | I32XorRotlA(_, d, ..)
             | I32XorRotlB(_, d, ..)
             | I64XorRotlA(_, d, ..)
-            | I64XorRotlB(_, d, ..) => Some(d),
+            | I64XorRotlB(_, d, ..)
+            | I32AddShl(_, d, ..)
+            | I32AddShlA(_, d, ..)
+            | I32AddShlB(_, d, ..) => Some(d),
             _ => self.group_dst_mut(),
         }
     }
@@ -600,7 +633,10 @@ impl Instr {
             | I32XorRotlA(_, d, ..)
             | I32XorRotlB(_, d, ..)
             | I64XorRotlA(_, d, ..)
-            | I64XorRotlB(_, d, ..) => Some(d),
+            | I64XorRotlB(_, d, ..)
+            | I32AddShl(_, d, ..)
+            | I32AddShlA(_, d, ..)
+            | I32AddShlB(_, d, ..) => Some(d),
             _ => self.group_dst_mut().copied(),
         }
     }
@@ -613,6 +649,8 @@ impl Instr {
             I32XorRotl(k, d, a, b) if b == r => I32XorRotlB(k, d, a, b),
             I64XorRotl(k, d, a, b) if a == r => I64XorRotlA(k, d, a, b),
             I64XorRotl(k, d, a, b) if b == r => I64XorRotlB(k, d, a, b),
+            I32AddShl(k, d, a, b) if a == r => I32AddShlA(k, d, a, b),
+            I32AddShl(k, d, a, b) if b == r => I32AddShlB(k, d, a, b),
             BrTable(c, n) if c == r => BrTableA(c, n),
             Return1(c) if c == r => Return1A(c),
             GlobalSet(c, g) if c == r => GlobalSetA(c, g),
@@ -622,9 +660,11 @@ impl Instr {
 
     /// The forms `other_with_acc` produces.
     #[cfg(test)]
-    fn other_acc_forms() -> [Instr; 7] {
+    fn other_acc_forms() -> [Instr; 9] {
         use Instr::*;
         [
+            I32AddShlA(0, 0, 0, 0),
+            I32AddShlB(0, 0, 0, 0),
             I32XorRotlA(0, 0, 0, 0),
             I32XorRotlB(0, 0, 0, 0),
             I64XorRotlA(0, 0, 0, 0),

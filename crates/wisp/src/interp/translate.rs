@@ -238,6 +238,10 @@ struct Translator<'a> {
     /// else, and no label has been bound since: its destination may be
     /// retargeted.
     last: Option<usize>,
+    /// An `i32.eqz` at the first position whose operand the instruction
+    /// right before it (the second position) wrote, with no label between:
+    /// a branch on it can test the negated comparison instead.
+    eqz_of: Option<(usize, usize)>,
     /// Fuel metering: on, the pending `Fuel` instruction, and the operators
     /// translated since it.
     fuel: bool,
@@ -271,6 +275,7 @@ impl<'a> Translator<'a> {
             reachable: true,
             dead_depth: 0,
             last: None,
+            eqz_of: None,
             fuel: false,
             fuel_at: None,
             fuel_ops: 0,
@@ -653,11 +658,25 @@ impl<'a> Translator<'a> {
         if op.src == Src::Temp
             && let Some(at) = self.last
             && at + 1 == self.code.len()
-            && let Some(cond) = fusable(self.code[at], op.slot)
         {
-            self.code.pop();
-            self.last = None;
-            return cond;
+            // `eqz` of a comparison: the negated comparison.
+            if let Instr::I32Eqz(d, a) = self.code[at]
+                && d == op.slot
+                && let Some((eqz_at, cmp_at)) = self.eqz_of
+                && eqz_at == at
+                && cmp_at + 1 == at
+                && let Some(cond @ (Cond::Cmp(..) | Cond::CmpImm(..))) =
+                    fusable(self.code[cmp_at], a)
+            {
+                self.code.truncate(cmp_at);
+                self.last = None;
+                return cond.negate();
+            }
+            if let Some(cond) = fusable(self.code[at], op.slot) {
+                self.code.pop();
+                self.last = None;
+                return cond;
+            }
         }
         match op.src {
             Src::Const(bits) => Cond::Const(bits as u32 != 0),
@@ -1315,6 +1334,29 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// `i32.add`, fused with a shift by a constant just emitted into its
+    /// second operand: `a + (b << k)` is one instruction (array indexing).
+    fn add_i32(&mut self) -> R {
+        use Instr as I;
+        let len = self.stack.len();
+        let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
+        if !matches!(a.src, Src::Const(_))
+            && b.src == Src::Temp
+            && let Some(at) = self.last
+            && at + 1 == self.code.len()
+            && let I::I32ShlImm(d, x, k) = self.code[at]
+            && d == b.slot
+        {
+            self.stack.truncate(len - 2);
+            let ra = self.reg(a);
+            let dst = self.push_temp(ValType::I32)?;
+            self.code[at] = I::I32AddShl((k & 31) as u8, dst, ra, x);
+            self.last = Some(at);
+            return Ok(());
+        }
+        self.binary_imm(ValType::I32, ValType::I32, I::I32Add, I::I32AddImm, true)
+    }
+
     /// `rotl`/`rotr`. By a constant it has an immediate form, fused with
     /// an `xor` just emitted into the rotated operand: `rotl(a ^ b, k)` is
     /// one instruction (the rounds of hashes and ciphers chain these).
@@ -1376,7 +1418,7 @@ impl<'a> Translator<'a> {
         use Operator as O;
         use ValType::{F32, F64, I32, I64};
         match op {
-            O::I32Add => self.binary_imm(I32, I32, I::I32Add, I::I32AddImm, true),
+            O::I32Add => self.add_i32(),
             O::I32Sub => {
                 // x - c  ==  x + (-c)
                 if let Some(Operand { src: Src::Const(c), .. }) = self.stack.last().copied() {
@@ -1471,7 +1513,17 @@ impl<'a> Translator<'a> {
             O::F64Gt => self.binary(I32, I::F64Gt),
             O::F64Le => self.binary(I32, I::F64Le),
             O::F64Ge => self.binary(I32, I::F64Ge),
-            O::I32Eqz => self.unary(I32, I::I32Eqz),
+            O::I32Eqz => {
+                let operand = match (self.stack.last(), self.last) {
+                    (Some(op), Some(at)) if op.src == Src::Temp && at + 1 == self.code.len() => {
+                        Some(at)
+                    }
+                    _ => None,
+                };
+                self.unary(I32, I::I32Eqz)?;
+                self.eqz_of = operand.map(|at| (at + 1, at));
+                Ok(())
+            }
             O::I32Clz => self.unary(I32, I::I32Clz),
             O::I32Ctz => self.unary(I32, I::I32Ctz),
             O::I32Popcnt => self.unary(I32, I::I32Popcnt),
@@ -1723,12 +1775,32 @@ fn inverted_branch(instr: Instr, target: u32) -> Option<Instr> {
         I::BrI32LeSImm(a, i, _) => I::BrI32GtSImm(a, i, t),
         I::BrI32GtUImm(a, i, _) => I::BrI32LeUImm(a, i, t),
         I::BrI32LeUImm(a, i, _) => I::BrI32GtUImm(a, i, t),
+        I::BrF32Eq(x, y, _) => I::BrF32Ne(x, y, t),
+        I::BrF32Ne(x, y, _) => I::BrF32Eq(x, y, t),
+        I::BrF32Lt(x, y, _) => I::BrF32NotLt(x, y, t),
+        I::BrF32NotLt(x, y, _) => I::BrF32Lt(x, y, t),
+        I::BrF32Gt(x, y, _) => I::BrF32NotGt(x, y, t),
+        I::BrF32NotGt(x, y, _) => I::BrF32Gt(x, y, t),
+        I::BrF32Le(x, y, _) => I::BrF32NotLe(x, y, t),
+        I::BrF32NotLe(x, y, _) => I::BrF32Le(x, y, t),
+        I::BrF32Ge(x, y, _) => I::BrF32NotGe(x, y, t),
+        I::BrF32NotGe(x, y, _) => I::BrF32Ge(x, y, t),
+        I::BrF64Eq(x, y, _) => I::BrF64Ne(x, y, t),
+        I::BrF64Ne(x, y, _) => I::BrF64Eq(x, y, t),
+        I::BrF64Lt(x, y, _) => I::BrF64NotLt(x, y, t),
+        I::BrF64NotLt(x, y, _) => I::BrF64Lt(x, y, t),
+        I::BrF64Gt(x, y, _) => I::BrF64NotGt(x, y, t),
+        I::BrF64NotGt(x, y, _) => I::BrF64Gt(x, y, t),
+        I::BrF64Le(x, y, _) => I::BrF64NotLe(x, y, t),
+        I::BrF64NotLe(x, y, _) => I::BrF64Le(x, y, t),
+        I::BrF64Ge(x, y, _) => I::BrF64NotGe(x, y, t),
+        I::BrF64NotGe(x, y, _) => I::BrF64Ge(x, y, t),
         _ => return None,
     })
 }
 
-/// If `instr` is an integer comparison writing `slot`, the equivalent
-/// branch condition.
+/// If `instr` is a comparison writing `slot`, the equivalent branch
+/// condition.
 fn fusable(instr: Instr, slot: Reg) -> Option<Cond> {
     use Instr as I;
     type Pair = (fn(Reg, Reg, u32) -> Instr, fn(Reg, Reg, u32) -> Instr);
@@ -1768,6 +1840,18 @@ fn fusable(instr: Instr, slot: Reg) -> Option<Cond> {
         I::I32LeUImm(d, a, i) => imm(d, a, i, (I::BrI32LeUImm, I::BrI32GtUImm)),
         I::I32GeSImm(d, a, i) => imm(d, a, i, (I::BrI32GeSImm, I::BrI32LtSImm)),
         I::I32GeUImm(d, a, i) => imm(d, a, i, (I::BrI32GeUImm, I::BrI32LtUImm)),
+        I::F32Lt(d, a, b) => cmp(d, a, b, (I::BrF32Lt, I::BrF32NotLt)),
+        I::F32Gt(d, a, b) => cmp(d, a, b, (I::BrF32Gt, I::BrF32NotGt)),
+        I::F32Le(d, a, b) => cmp(d, a, b, (I::BrF32Le, I::BrF32NotLe)),
+        I::F32Ge(d, a, b) => cmp(d, a, b, (I::BrF32Ge, I::BrF32NotGe)),
+        I::F64Lt(d, a, b) => cmp(d, a, b, (I::BrF64Lt, I::BrF64NotLt)),
+        I::F64Gt(d, a, b) => cmp(d, a, b, (I::BrF64Gt, I::BrF64NotGt)),
+        I::F64Le(d, a, b) => cmp(d, a, b, (I::BrF64Le, I::BrF64NotLe)),
+        I::F64Ge(d, a, b) => cmp(d, a, b, (I::BrF64Ge, I::BrF64NotGe)),
+        I::F32Eq(d, a, b) => cmp(d, a, b, (I::BrF32Eq, I::BrF32Ne)),
+        I::F32Ne(d, a, b) => cmp(d, a, b, (I::BrF32Ne, I::BrF32Eq)),
+        I::F64Eq(d, a, b) => cmp(d, a, b, (I::BrF64Eq, I::BrF64Ne)),
+        I::F64Ne(d, a, b) => cmp(d, a, b, (I::BrF64Ne, I::BrF64Eq)),
         _ => None,
     }
 }
