@@ -365,7 +365,8 @@ impl ModuleInner {
     #[inline(never)]
     fn translate(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
         let slot = &self.code[(func_index - self.info.num_imported_funcs) as usize];
-        let compiled = translate(&self.info, self.engine.config(), &self.bytes, func_index)?;
+        let compiled =
+            translate(&self.info, &self.type_ids, self.engine.config(), &self.bytes, func_index)?;
         Ok(slot.get_or_init(|| Arc::new(compiled)))
     }
 }

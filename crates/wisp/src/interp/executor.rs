@@ -106,6 +106,8 @@ pub(super) struct Machine {
     pub(super) module: ModuleRef,
     /// Store index of memory 0 of the current instance.
     pub(super) mem0: usize,
+    /// Store index of table 0 of the current instance.
+    table0: usize,
     /// Imported functions of the current module (calls below it go to the store).
     pub(super) num_imported: u32,
     max_cells: usize,
@@ -162,6 +164,7 @@ pub(super) fn run<T>(
         func: index,
         module: entry_module,
         mem0: usize::MAX,
+        table0: usize::MAX,
         num_imported: 0,
         max_cells,
         max_depth: max_depth - depth0,
@@ -270,6 +273,7 @@ impl Machine {
         self.module = ModuleRef::new(&inst.module);
         self.num_imported = self.module.info().num_imported_funcs;
         self.mem0 = inst.memories.first().map_or(usize::MAX, |&m| m as usize);
+        self.table0 = inst.tables.first().map_or(usize::MAX, |&t| t as usize);
     }
 
     fn backtrace(&self, store: &StoreInner) -> Backtrace {
@@ -474,11 +478,15 @@ impl Ctx<'_> {
     }
 
     /// The function a `call_indirect` through `table` at `index` reaches,
-    /// after its signature check against type `ty`.
+    /// after its check against signature `ty` (an engine id).
     #[inline(always)]
     pub(super) fn indirect_target(&self, table: u32, index: u64, ty: u32) -> Result<u32, Trap> {
-        let inst = &self.store.instances[self.m.inst as usize];
-        let table = &self.store.tables[inst.tables[table as usize] as usize];
+        let table = if table == 0 {
+            self.m.table0
+        } else {
+            self.store.instances[self.m.inst as usize].tables[table as usize] as usize
+        };
+        let table = &self.store.tables[table];
         let i = addr(index, table.ty.table64);
         let elem = match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
             Some(&e) => e,
@@ -487,7 +495,7 @@ impl Ctx<'_> {
         let Some(func) = elem.checked_sub(1) else {
             return Err(Trap::UninitializedElement);
         };
-        if self.store.funcs[func as usize].type_id() != self.m.module.type_id(ty) {
+        if self.store.funcs[func as usize].type_id() != ty {
             return Err(Trap::BadSignature);
         }
         Ok(func as u32)

@@ -409,7 +409,8 @@ isa! {
         ReturnImm(i32),
         /// Call function `func` of the current instance with arguments starting at `base`.
         Call(u32, Reg),
-        /// `call_indirect` of type `ty` with the table index in a register,
+        /// `call_indirect` of signature `ty` (the engine's id, not the
+        /// module's type index) with the table index in a register,
         /// arguments at `base`; followed by `Extra(table, 0, 0)`.
         CallIndirect(Reg, Reg, u32),
         /// Tail call: like `Call`, but the callee replaces the current frame.

@@ -52,8 +52,12 @@ const CONST_TAG: Reg = 1 << 31;
 /// return sequence), which must not move when constants are placed.
 const FIXED_TAG: Reg = 1 << 30;
 
+/// Translates defined function `func_index`. `type_ids` maps the module's
+/// type indices to the engine's signature ids, which `call_indirect`
+/// instructions carry.
 pub(crate) fn translate(
     info: &ModuleInfo,
+    type_ids: &[u32],
     config: &crate::Config,
     bytes: &[u8],
     func_index: u32,
@@ -67,7 +71,7 @@ pub(crate) fn translate(
         features.to_wasmparser(),
     ));
     let ty = info.func_type(func_index);
-    let mut t = Translator::new(info);
+    let mut t = Translator::new(info, type_ids);
     t.fuel = config.consume_fuel;
     t.epoch = config.epoch_interruption;
     for &p in ty.params() {
@@ -221,6 +225,7 @@ impl Control {
 
 struct Translator<'a> {
     info: &'a ModuleInfo,
+    type_ids: &'a [u32],
     code: Vec<Instr>,
     consts: Vec<u128>,
     stack: Vec<Operand>,
@@ -261,9 +266,10 @@ fn too_large() -> Error {
 }
 
 impl<'a> Translator<'a> {
-    fn new(info: &'a ModuleInfo) -> Self {
+    fn new(info: &'a ModuleInfo, type_ids: &'a [u32]) -> Self {
         Self {
             info,
+            type_ids,
             code: Vec::new(),
             consts: Vec::new(),
             stack: Vec::new(),
@@ -927,7 +933,7 @@ impl<'a> Translator<'a> {
                 let ty = &self.info.types[type_index as usize];
                 let (np, results) = (ty.params().len(), ty.results().to_vec());
                 let base = self.call_args(np);
-                self.emit(Instr::CallIndirect(index, base, type_index));
+                self.emit(Instr::CallIndirect(index, base, self.type_ids[type_index as usize]));
                 self.emit(Instr::Extra(table_index, 0, 0));
                 for t in results {
                     self.push_temp(t)?;
@@ -944,7 +950,8 @@ impl<'a> Translator<'a> {
                 let index = self.reg(index);
                 let np = self.info.types[type_index as usize].params().len();
                 let base = self.call_args(np);
-                self.emit(Instr::ReturnCallIndirect(index, base, type_index));
+                let ty = self.type_ids[type_index as usize];
+                self.emit(Instr::ReturnCallIndirect(index, base, ty));
                 self.emit(Instr::Extra(table_index, 0, 0));
                 self.mark_unreachable();
             }
