@@ -72,7 +72,11 @@ pub const PEERS: [Peer; 3] = [
         krate: "wasmer-cli",
         version: "7.4.2",
         features: "cranelift,singlepass",
-        args: &["run", "--cranelift", "--dir", "."],
+        // wasmer 7 starts WASI programs in `/home`, which must exist in the
+        // guest's file system (its deprecated `--dir .` does not provide
+        // it): the program's directory is mounted there and at `.`, where
+        // relative paths resolve.
+        args: &["run", "--cranelift", "--volume", ".:/home", "--volume", ".:."],
     },
     Peer {
         name: "wasmi",
