@@ -26,7 +26,7 @@ pub fn call(
     results: &mut [Val],
 ) -> Result<Option<i32>> {
     let mut linker = Linker::new(store.engine());
-    wisp_wasi::add_to_linker(&mut linker, |ctx| ctx)?;
+    wisp_wasi::add_to_linker_for(&mut linker, module, |ctx| ctx)?;
     let called = match linker.instantiate(&mut *store, module) {
         Ok(instance) => match instance.get_func(&*store, name) {
             Some(func) => func.call(&mut *store, params, results),

@@ -94,12 +94,14 @@ fn with_ctx<T>(
 /// Defines one preview1 function: guest parameters become `u32`/`u64`.
 macro_rules! define {
     ($linker:ident, $get:ident, $name:literal, |$ctx:ident, $mem:ident $(, $p:ident : $t:ty)*| $body:expr) => {
-        $linker.func_wrap(MODULE, $name, move |mut caller: Caller<'_, T>, $($p: $t),*| -> wisp::Result<i32> {
-            with_ctx(&mut caller, $get, |$ctx, $mem| {
-                let _ = (&$ctx, &$mem);
-                $body
-            })
-        })?;
+        if $linker.1($name) {
+            $linker.0.func_wrap(MODULE, $name, move |mut caller: Caller<'_, T>, $($p: $t),*| -> wisp::Result<i32> {
+                with_ctx(&mut caller, $get, |$ctx, $mem| {
+                    let _ = (&$ctx, &$mem);
+                    $body
+                })
+            })?;
+        }
     };
 }
 
@@ -109,7 +111,30 @@ pub fn add_to_linker<T: 'static>(
     linker: &mut Linker<T>,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> wisp::Result<()> {
-    let l = linker;
+    define_functions(linker, get, &|_| true)
+}
+
+/// Defines the `wasi_snapshot_preview1` functions that `module` imports in
+/// `linker`, and no others: what instantiating `module` needs, at a
+/// fraction of the cost of defining all of them (which is most of the
+/// start-up of a small program).
+pub fn add_to_linker_for<T: 'static>(
+    linker: &mut Linker<T>,
+    module: &wisp::Module,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wisp::Result<()> {
+    let imported: Vec<&str> =
+        module.imports().filter(|i| i.module == MODULE).map(|i| i.name).collect();
+    define_functions(linker, get, &|name| imported.contains(&name))
+}
+
+/// Defines the functions whose names `wanted` accepts.
+fn define_functions<T: 'static>(
+    linker: &mut Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+    wanted: &dyn Fn(&str) -> bool,
+) -> wisp::Result<()> {
+    let l = (linker, wanted);
     define!(l, get, "args_get", |ctx, mem, argv: i32, buf: i32| {
         args::get(&ctx.args, mem, argv as u32, buf as u32)
     });
@@ -332,14 +357,18 @@ pub fn add_to_linker<T: 'static>(
     define!(l, get, "poll_oneoff", |ctx, mem, subs: i32, events: i32, n: i32, out: i32| {
         clocks::poll_oneoff(ctx, mem, subs as u32, events as u32, n as u32, out as u32)
     });
-    l.func_wrap(MODULE, "proc_exit", |code: i32| -> wisp::Result<()> {
-        Err(wisp::Error::exit(code))
-    })?;
+    if l.1("proc_exit") {
+        l.0.func_wrap(MODULE, "proc_exit", |code: i32| -> wisp::Result<()> {
+            Err(wisp::Error::exit(code))
+        })?;
+    }
     define!(l, get, "proc_raise", |ctx, mem, _signal: i32| Err(Errno::NoSys));
-    l.func_wrap(MODULE, "sched_yield", || -> i32 {
-        std::thread::yield_now();
-        0
-    })?;
+    if l.1("sched_yield") {
+        l.0.func_wrap(MODULE, "sched_yield", || -> i32 {
+            std::thread::yield_now();
+            0
+        })?;
+    }
     define!(l, get, "random_get", |ctx, mem, buf: i32, len: i32| {
         random::get(ctx, mem, buf as u32, len as u32)
     });

@@ -343,3 +343,40 @@ fn a_granted_listener_accepts_and_echoes() {
     assert_eq!(client.join().unwrap(), b"ping");
     assert_eq!(u32_at(&store, &instance, 24), 4);
 }
+
+#[test]
+fn linking_for_a_module_defines_exactly_its_imports() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+             (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+             (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+             (memory (export "memory") 1))"#,
+    )
+    .unwrap();
+    let mut linker: Linker<WasiCtx> = Linker::new(&engine);
+    wisp_wasi::add_to_linker_for(&mut linker, &module, |ctx| ctx).unwrap();
+    let mut store = Store::new(&engine, WasiCtx::builder().build());
+    let module_name = wisp_wasi::MODULE;
+    assert!(linker.get(&mut store, module_name, "fd_write").is_some());
+    assert!(linker.get(&mut store, module_name, "proc_exit").is_some());
+    assert!(linker.get(&mut store, module_name, "random_get").is_none());
+    assert!(linker.get(&mut store, module_name, "sched_yield").is_none());
+    linker.instantiate(&mut store, &module).expect("the module links");
+
+    // A module importing something else does not link against it.
+    let other = Module::new(
+        &engine,
+        r#"(module (import "wasi_snapshot_preview1" "random_get" (func (param i32 i32) (result i32))))"#,
+    )
+    .unwrap();
+    let err = linker.instantiate(&mut store, &other).unwrap_err();
+    assert!(err.to_string().contains("random_get"), "{err}");
+
+    // Every function the full set defines is found when imported.
+    let mut full: Linker<WasiCtx> = Linker::new(&engine);
+    wisp_wasi::add_to_linker(&mut full, |ctx| ctx).unwrap();
+    assert!(full.get(&mut store, module_name, "random_get").is_some());
+    assert!(full.get(&mut store, module_name, "sched_yield").is_some());
+}
