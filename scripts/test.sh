@@ -6,3 +6,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test --workspace "$@"
+
+# The test profile optimizes the interpreter, which then dispatches by
+# threaded tail calls. An unoptimized build dispatches through a loop
+# instead (see crates/wisp/build.rs); run a few programs through it too.
+shared="${WISP_SHARED:-../shared}"
+if [ -d "$shared/bench" ]; then
+    cargo build --quiet -p wisp-cli
+    wisp="$PWD/target/debug/wisp"
+    for program in shootout/shootout-gimli shootout/shootout-xchacha20 quicksort/benchmark; do
+        dir="$shared/bench/$(dirname "$program")"
+        name="$(basename "$program")"
+        out="$(cd "$dir" && "$wisp" run --tier interp --dir . "$name.standalone.wasm" </dev/null)"
+        if [ "$out" != "$(cat "$dir/$name.stdout.expected")" ]; then
+            echo "loop dispatch: $program printed something else than $name.stdout.expected" >&2
+            exit 1
+        fi
+        echo "loop dispatch: $program ok"
+    done
+else
+    echo "loop dispatch: $shared/bench not found, not checked" >&2
+fi

@@ -71,7 +71,9 @@ pub(super) enum Exit {
 /// `ip` points at an instruction of the current function whose opcode maps
 /// to this handler, `code` at that function's first instruction, `regs` at
 /// the current frame (with `frame_cells` cells) and `mem` at memory 0 of the
-/// current instance, `cx.mem_len` bytes long.
+/// current instance, `cx.mem_len` bytes long. If the instruction is an
+/// accumulator form, the last argument is the value the instruction before
+/// it has just written.
 type Handler = unsafe fn(*const Instr, *mut u64, *mut u8, *const Instr, &mut Ctx<'_>, u64) -> Exit;
 
 /// The opcode of an instruction: its discriminant, the first field of its
@@ -136,7 +138,9 @@ fn state(cx: &mut Ctx<'_>) -> (*const Instr, *mut u64, *mut u8, *const Instr) {
 pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
     let (ip, regs, mem, code) = state(cx);
     stack_check::set_base(cx);
-    // SAFETY: `state` establishes the handler contract.
+    // SAFETY: `state` establishes the handler contract. The accumulator
+    // starts empty: execution starts or resumes at a function's entry or
+    // after a call, where the translator puts no accumulator form.
     unsafe { handler(ip)(ip, regs, mem, code, cx, 0) }
 }
 
@@ -145,8 +149,12 @@ pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
 pub(super) fn execute(cx: &mut Ctx<'_>) -> Exit {
     loop {
         let (ip, regs, mem, code) = state(cx);
-        // SAFETY: `state` establishes the handler contract.
-        match unsafe { handler(ip)(ip, regs, mem, code, cx, 0) } {
+        // Between two handlers the accumulator waits in `cx.acc`.
+        let acc = cx.acc;
+        // SAFETY: as in the threaded `execute`, with the accumulator the
+        // previous handler left (0 on entry and after calls, where the
+        // translator puts no accumulator form).
+        match unsafe { handler(ip)(ip, regs, mem, code, cx, acc) } {
             Exit::Next => {}
             exit => return exit,
         }
@@ -173,7 +181,8 @@ macro_rules! next {
 #[cfg(not(wisp_threaded))]
 macro_rules! next {
     ($ip:expr, $regs:expr, $mem:expr, $code:expr, $cx:expr, $acc:expr) => {{
-        let _ = ($regs, $mem, $acc);
+        let _ = ($regs, $mem);
+        $cx.acc = $acc;
         // SAFETY: both point into the current function's code.
         $cx.m.ip = unsafe { $ip.offset_from($code) } as usize;
         return Exit::Next;

@@ -121,6 +121,11 @@ pub(super) struct Ctx<'a> {
     pub(super) m: Machine,
     /// Length in bytes of memory 0, as last read by [`Ctx::mem_view`].
     pub(super) mem_len: usize,
+    /// The accumulator between two handlers when the dispatch runs as a
+    /// loop (without threading, handlers return to it instead of passing
+    /// the accumulator on in a register).
+    #[cfg(not(wisp_threaded))]
+    pub(super) acc: u64,
 }
 
 /// Initial value stack size in cells.
@@ -190,7 +195,13 @@ pub(super) fn run<T>(
 /// asks for.
 fn drive<T>(store: &mut Store<T>, m: &mut Machine) -> Result<()> {
     loop {
-        let mut cx = Ctx { store: &mut store.inner, m: m.take(), mem_len: 0 };
+        let mut cx = Ctx {
+            store: &mut store.inner,
+            m: m.take(),
+            mem_len: 0,
+            #[cfg(not(wisp_threaded))]
+            acc: 0,
+        };
         let exit = dispatch::execute(&mut cx);
         *m = cx.m;
         match (exit, std::mem::replace(&mut m.pending, Pending::None)) {
