@@ -354,8 +354,7 @@ impl ModuleInner {
     /// on first use.
     #[inline]
     pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
-        let defined = (func_index - self.info.num_imported_funcs) as usize;
-        match self.code[defined].get() {
+        match self.translated(func_index) {
             Some(code) => Ok(code),
             None => self.translate(func_index),
         }

@@ -1898,6 +1898,18 @@ mod tests {
     }
 
     #[test]
+    fn only_instructions_with_their_own_handler_set_the_accumulator() {
+        assert_eq!(Const32(3, 7).acc_result(), Some(3));
+        assert_eq!(I32AddShlB(2, 4, 0, 1).acc_result(), Some(4));
+        assert_eq!(Load8U(5, 0, 0).acc_result(), Some(5));
+        // Out of line (`rare`), or more than one cell.
+        assert_eq!(MemorySize(3, 0).acc_result(), None);
+        assert_eq!(RefIsNull(3, 0).acc_result(), None);
+        assert_eq!(Copy2(3, 0).acc_result(), None);
+        assert_eq!(Store32(0, 1, 0).acc_result(), None);
+    }
+
+    #[test]
     fn the_accumulator_does_not_cross_jump_targets_calls_or_prefixed_accesses() {
         let code = vec![
             I32Add(5, 0, 1),
