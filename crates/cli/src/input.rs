@@ -13,7 +13,15 @@ use crate::errors::one_line;
 /// file works; content that looks like neither is treated as text only if
 /// the file is named `.wat`, so that the error speaks of the format meant.
 pub fn read_module(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    decode(path, read(path)?)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// [`read_module`] of the contents `bytes` of `path`.
+fn decode(path: &Path, bytes: Vec<u8>) -> Result<Vec<u8>> {
     let is_text = match wat::Detect::from_bytes(&bytes) {
         wat::Detect::WasmText => true,
         wat::Detect::WasmBinary => false,
@@ -33,25 +41,22 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>> {
 /// and with `cache` modules come from the compile cache.
 pub fn load_module(engine: &Engine, path: &Path, cache: bool) -> Result<Module> {
     let context = || path.display().to_string();
-    if engine.compatibility_hash().is_some() {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        if Module::is_artifact(&bytes) {
-            // SAFETY: the user named this artifact to run it; loading checks
-            // that it was made by this Wisp for this machine and settings.
-            return unsafe { Module::deserialize(engine, &bytes) }.with_context(context);
+    let compiling = engine.compatibility_hash().is_some();
+    let bytes = read(path)?;
+    if Module::is_artifact(&bytes) {
+        if !compiling {
+            anyhow::bail!(
+                "{} is a precompiled artifact: run it with `--tier cranelift` (or the default tier)",
+                path.display()
+            );
         }
-        let binary = read_module(path)?;
-        if cache {
-            return crate::cache::load(engine, &binary).with_context(context);
-        }
+        // SAFETY: the user named this artifact to run it; loading checks
+        // that it was made by this Wisp for this machine and settings.
+        return unsafe { Module::deserialize(engine, &bytes) }.with_context(context);
     }
-    let binary = read_module(path)?;
-    if Module::is_artifact(&binary) {
-        anyhow::bail!(
-            "{} is a precompiled artifact: run it with `--tier cranelift` (or the default tier)",
-            path.display()
-        );
+    let binary = decode(path, bytes)?;
+    if compiling && cache {
+        return crate::cache::load(engine, &binary).with_context(context);
     }
     Module::from_binary(engine, &binary).with_context(context)
 }

@@ -15,9 +15,10 @@ mod validate;
 mod wasi;
 mod wast;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 /// Runs WebAssembly outside the browser, sandboxed by default.
 #[derive(Parser, Debug)]
@@ -42,12 +43,12 @@ enum Command {
 
 fn main() -> ExitCode {
     errors::install_panic_hook();
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let command = match parse() {
+        Ok(command) => command,
         Err(e) => return errors::report_usage(&e),
     };
     let mut out = std::io::stdout().lock();
-    let outcome = match cli.command {
+    let outcome = match command {
         Command::Run(run) => run.execute(&mut out),
         Command::Wast(wast) => wast.execute(&mut out),
         Command::Validate(validate) => validate.execute(&mut out),
@@ -57,4 +58,74 @@ fn main() -> ExitCode {
         Command::Cache(cache) => cache.execute(&mut out),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))
+}
+
+/// Parses the command line.
+///
+/// `wisp run` is tried first with only its own options defined: building
+/// clap's description of every command costs more than instantiating a
+/// small module, and start-up time is what `run` is judged by. Whatever
+/// that quick parse does not accept (`--help`, a mistake) is parsed again
+/// against the whole command tree, so help and error messages are the
+/// same either way.
+fn parse() -> Result<Command, clap::Error> {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if let Some(run) = parse_run(&args) {
+        return Ok(Command::Run(run));
+    }
+    Cli::try_parse_from(args).map(|cli| cli.command)
+}
+
+/// `args` as a `wisp run` command line, if it is a valid one.
+fn parse_run(args: &[OsString]) -> Option<run::RunCommand> {
+    if args.get(1).is_none_or(|first| first != "run") {
+        return None;
+    }
+    let run = run::RunCommand::augment_args(clap::Command::new("run"));
+    let matches = clap::Command::new("wisp").subcommand(run).try_get_matches_from(args).ok()?;
+    match matches.subcommand() {
+        Some(("run", matches)) => run::RunCommand::from_arg_matches(matches).ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<OsString> {
+        line.split(' ').map(OsString::from).collect()
+    }
+
+    #[test]
+    fn quick_run_parse_agrees_with_the_whole_command_tree() {
+        let lines = [
+            "wisp run app.wasm",
+            "wisp run --dir . --tier interp app.wasm -- a b",
+            "wisp run --dir /tmp::/data --env A=1 --fuel 100 --timeout 5s app.wasm x",
+            "wisp run app.wat --invoke fib 20",
+            "wisp run --invoke add math.wasm -- -1 0x10",
+            "wisp run --no-cache --max-call-depth 9 --no-memory-reservation --tier cranelift a.wasm -x",
+            "wisp run --dir-ro a::b --inherit-env --no-clocks --no-random --deterministic a.wasm",
+            "wisp run --tcplisten 127.0.0.1:0 --max-wasm-stack 65536 a.wasm",
+            "wisp run --wasm simd=n app.wasm",
+            "wisp run --version",
+        ];
+        for line in lines {
+            let quick = parse_run(&args(line)).unwrap_or_else(|| panic!("quick parse of {line}"));
+            let Command::Run(whole) = Cli::try_parse_from(args(line)).unwrap().command else {
+                panic!("{line} is not a run command");
+            };
+            assert_eq!(format!("{quick:?}"), format!("{whole:?}"), "{line}");
+        }
+    }
+
+    #[test]
+    fn quick_run_parse_leaves_help_and_mistakes_to_the_whole_tree() {
+        for line in ["wisp run", "wisp run --help", "wisp run --tier x a.wasm"] {
+            assert!(parse_run(&args(line)).is_none(), "{line}");
+            assert!(Cli::try_parse_from(args(line)).is_err(), "{line}");
+        }
+        assert!(parse_run(&args("wisp validate run")).is_none());
+    }
 }
