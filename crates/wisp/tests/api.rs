@@ -775,3 +775,283 @@ fn a_failed_instantiation_leaves_the_store_usable() {
         assert_eq!(f.call(&mut store, ()).unwrap(), 7);
     }
 }
+
+#[test]
+fn loads_at_sums_of_registers() {
+    // `i32.load (i32.add base index)` runs as one indexed load in the
+    // interpreter. The sum wraps at 32 bits before the offset is added,
+    // and the bounds check sees the whole effective address. The operands
+    // come from locals and from instructions just before (the
+    // accumulator forms); results are widened to i64 for one signature.
+    let kinds = [
+        ("i32.load", 4u64),
+        ("i64.load", 8),
+        ("i32.load8_u", 1),
+        ("i32.load16_u", 2),
+        ("i32.load8_s", 1),
+        ("i32.load16_s", 2),
+    ];
+    let offsets = [0u32, 3, 65535, 65536];
+    let mut wat = String::from(
+        r#"(module (memory 2)
+             (func (export "fill") (local i32)
+               (loop (i32.store8 (local.get 0) (i32.mul (local.get 0) (i32.const 151)))
+                     (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+                     (br_if 0 (i32.lt_u (local.get 0) (i32.const 131072)))))"#,
+    );
+    for (k, (op, _)) in kinds.iter().enumerate() {
+        let widen =
+            |e: String| if op.starts_with("i32") { format!("(i64.extend_i32_s {e})") } else { e };
+        for o in offsets {
+            let load = |addr: &str| widen(format!("({op} offset={o} {addr})"));
+            wat.push_str(&format!(
+                r#"(func (export "l{k}_{o}") (param i32 i32) (result i64 i64 i64) {} {} {})"#,
+                load("(i32.add (local.get 0) (local.get 1))"),
+                load("(i32.add (i32.xor (local.get 0) (i32.const 0)) (local.get 1))"),
+                load("(i32.add (local.get 0) (i32.xor (local.get 1) (i32.const 0)))"),
+            ));
+        }
+    }
+    wat.push(')');
+    let byte = |at: u64| (at as u32).wrapping_mul(151) as u8;
+    let expect = |k: usize, ea: u64| -> i64 {
+        let bytes = |n: u64| (0..n).map(|i| u64::from(byte(ea + i)) << (8 * i)).sum::<u64>();
+        match k {
+            0 => bytes(4) as u32 as i32 as i64,
+            1 => bytes(8) as i64,
+            2 => bytes(1) as i64,
+            3 => bytes(2) as i64,
+            4 => bytes(1) as u8 as i8 as i64,
+            _ => bytes(2) as u16 as i16 as i64,
+        }
+    };
+    for config in [Config::new(), cranelift()] {
+        let (mut store, instance) = instantiate(&config, &wat);
+        instance.get_typed_func::<(), ()>(&store, "fill").unwrap().call(&mut store, ()).unwrap();
+        for (k, &(_, width)) in kinds.iter().enumerate() {
+            for o in offsets {
+                let name = format!("l{k}_{o}");
+                let f =
+                    instance.get_typed_func::<(i32, i32), (i64, i64, i64)>(&store, &name).unwrap();
+                let cases =
+                    [(100u32, 20u32), (0xffff_fff0, 0x20), (0x10, 0xffff_fff0), (131068, 0)];
+                for (base, index) in cases {
+                    let ea = u64::from(base.wrapping_add(index)) + u64::from(o);
+                    let got = f.call(&mut store, (base as i32, index as i32));
+                    if ea + width > 131072 {
+                        let trap = got.unwrap_err().trap();
+                        assert_eq!(
+                            trap,
+                            Some(Trap::MemoryOutOfBounds),
+                            "{name} {base:#x}+{index:#x}"
+                        );
+                    } else {
+                        let v = expect(k, ea);
+                        assert_eq!(got.unwrap(), (v, v, v), "{name} {base:#x}+{index:#x}");
+                    }
+                }
+            }
+        }
+    }
+    let engine = Engine::new(&Config::new()).unwrap();
+    let code = Module::new(&engine, &wat).unwrap().disassemble(1).unwrap();
+    for form in ["Load32Idx(0,", "Load32IdxA(0,", "Load32IdxB(0,"] {
+        assert!(code.contains(form), "{form} in {code}");
+    }
+}
+
+#[test]
+fn products_added_to_running_sums() {
+    // `sum + x * y` with the sum in a temporary runs as one multiply-add
+    // in the interpreter; with wrapping products, in both widths.
+    let wat = r#"(module
+        (func (export "dot32") (param i32 i32 i32 i32 i32 i32) (result i32)
+          (i32.add (i32.add (i32.mul (local.get 0) (local.get 1))
+                            (i32.mul (local.get 2) (local.get 3)))
+                   (i32.mul (i32.xor (local.get 4) (i32.const 0)) (local.get 5))))
+        (func (export "dot64") (param i64 i64 i64 i64 i64 i64) (result i64)
+          (i64.add (i64.add (i64.mul (local.get 0) (local.get 1))
+                            (i64.mul (local.get 2) (local.get 3)))
+                   (i64.mul (local.get 4) (i64.xor (local.get 5) (i64.const 0))))))"#;
+    let values: [i64; 5] = [0, 3, -7, 0x7fff_ffff_1234, i64::MIN + 5];
+    for config in [Config::new(), cranelift()] {
+        let (mut store, instance) = instantiate(&config, wat);
+        type Six<T> = (T, T, T, T, T, T);
+        let dot32 = instance.get_typed_func::<Six<i32>, i32>(&store, "dot32").unwrap();
+        let dot64 = instance.get_typed_func::<Six<i64>, i64>(&store, "dot64").unwrap();
+        for (i, &a) in values.iter().enumerate() {
+            for &b in &values[i..] {
+                let (c, d, e, f) = (b ^ 0x55, a.wrapping_add(9), b.wrapping_mul(3), a ^ b);
+                let w = |x: i64| x as i32;
+                let want32 = w(a)
+                    .wrapping_mul(w(b))
+                    .wrapping_add(w(c).wrapping_mul(w(d)))
+                    .wrapping_add(w(e).wrapping_mul(w(f)));
+                let got = dot32.call(&mut store, (w(a), w(b), w(c), w(d), w(e), w(f))).unwrap();
+                assert_eq!(got, want32, "{a} {b}");
+                let want64 = a
+                    .wrapping_mul(b)
+                    .wrapping_add(c.wrapping_mul(d))
+                    .wrapping_add(e.wrapping_mul(f));
+                assert_eq!(dot64.call(&mut store, (a, b, c, d, e, f)).unwrap(), want64, "{a} {b}");
+            }
+        }
+    }
+    let engine = Engine::new(&Config::new()).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let (dot32, dot64) = (module.disassemble(0).unwrap(), module.disassemble(1).unwrap());
+    assert!(dot32.contains("I32MulAdd(") && dot32.contains("I32MulAddA("), "{dot32}");
+    assert!(dot64.contains("I64MulAdd(") && dot64.contains("I64MulAddB("), "{dot64}");
+}
+
+#[test]
+fn stores_and_loads_at_a_pointer_plus_a_constant() {
+    // A store whose address is an `i32.add` and whose value is a local runs
+    // as one indexed store in the interpreter, and an add of a constant
+    // feeding a load or store as one instruction with an immediate. The
+    // sum wraps at 32 bits before the offset is added.
+    let kinds = [("i32.store8", 1u64), ("i32.store16", 2), ("i32.store", 4), ("i64.store", 8)];
+    let offsets = [0u32, 5, 65535];
+    let mut wat = String::from(r#"(module (memory (export "m") 2)"#);
+    for (k, (op, _)) in kinds.iter().enumerate() {
+        let ty = if op.starts_with("i64") { "i64" } else { "i32" };
+        for o in offsets {
+            wat.push_str(&format!(
+                r#"(func (export "s{k}_{o}") (param i32 i32 {ty})
+                     ({op} offset={o} (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+                   (func (export "si{k}_{o}") (param i32 {ty})
+                     ({op} offset={o} (i32.add (local.get 0) (i32.const -9)) (local.get 1)))
+                   (func (export "li{k}_{o}") (param i32) (result i64)
+                     (i64.load8_u offset={o} (i32.add (local.get 0) (i32.const -9))))"#
+            ));
+        }
+    }
+    wat.push(')');
+    for config in [Config::new(), cranelift()] {
+        let (mut store, instance) = instantiate(&config, &wat);
+        let memory = instance.get_memory(&store, "m").unwrap();
+        for (k, &(op, width)) in kinds.iter().enumerate() {
+            for o in offsets {
+                let cases = [(100u32, 20u32), (0xffff_fff0, 0x20), (131068, 0), (131060, 9)];
+                for (step, (base, index)) in cases.into_iter().enumerate() {
+                    let value = 0x0102_0304_0506_0708u64.wrapping_mul(step as u64 + 3);
+                    let bytes = &value.to_le_bytes()[..width as usize];
+                    // The register sum, then the immediate one, at the same place.
+                    let ea = u64::from(base.wrapping_add(index)) + u64::from(o);
+                    let base_imm = base.wrapping_add(index).wrapping_add(9);
+                    let call = |store: &mut Store<()>, f: &str, args: &[Val]| {
+                        let f = instance.get_func(&*store, f).unwrap();
+                        f.call(store, args, &mut [])
+                    };
+                    let v = if op.starts_with("i64") {
+                        Val::I64(value as i64)
+                    } else {
+                        Val::I32(value as i32)
+                    };
+                    let reg = [Val::I32(base as i32), Val::I32(index as i32), v];
+                    let imm = [Val::I32(base_imm as i32), v];
+                    for (name, args) in
+                        [(format!("s{k}_{o}"), &reg[..]), (format!("si{k}_{o}"), &imm[..])]
+                    {
+                        memory.data_mut(&mut store).fill(0);
+                        let got = call(&mut store, &name, args);
+                        if ea + width > 131072 {
+                            assert_eq!(
+                                got.unwrap_err().trap(),
+                                Some(Trap::MemoryOutOfBounds),
+                                "{name}"
+                            );
+                            assert!(memory.data(&store).iter().all(|&b| b == 0), "{name} wrote");
+                        } else {
+                            got.unwrap();
+                            let at = ea as usize;
+                            assert_eq!(
+                                &memory.data(&store)[at..at + bytes.len()],
+                                bytes,
+                                "{name} {ea:#x}"
+                            );
+                            let load = instance
+                                .get_typed_func::<i32, i64>(&store, &format!("li{k}_{o}"))
+                                .unwrap();
+                            assert_eq!(
+                                load.call(&mut store, base_imm as i32).unwrap(),
+                                i64::from(bytes[0])
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let engine = Engine::new(&Config::new()).unwrap();
+    let module = Module::new(&engine, &wat).unwrap();
+    let code: String = (0..3).map(|f| module.disassemble(f).unwrap()).collect();
+    for form in ["Store8Idx(0,", "Store8IdxImm(0,", "Load8UIdxImm(0,"] {
+        assert!(code.contains(form), "{form} in {code}");
+    }
+}
+
+#[test]
+fn rotations_xored_with_values() {
+    // `rotl(x, k) ^ y` (and `rotr`, in either operand order) runs as one
+    // instruction in the interpreter.
+    let mut wat = String::from("(module");
+    for (ty, bits) in [("i32", 32u32), ("i64", 64)] {
+        for k in [0, 1, 13, bits - 1, bits, bits + 3] {
+            wat.push_str(&format!(
+                r#"(func (export "{ty}_{k}") (param {ty} {ty}) (result {ty} {ty} {ty} {ty})
+                     ({ty}.xor ({ty}.rotl (local.get 0) ({ty}.const {k})) (local.get 1))
+                     ({ty}.xor (local.get 1) ({ty}.rotr (local.get 0) ({ty}.const {k})))
+                     ({ty}.xor ({ty}.rotl (local.get 0) ({ty}.const {k})) ({ty}.const 0x5a5a))
+                     ({ty}.xor ({ty}.add (local.get 1) ({ty}.const 1))
+                               ({ty}.rotl (local.get 0) ({ty}.const {k}))))"#
+            ));
+        }
+    }
+    wat.push(')');
+    let values = [0u64, 1, 0x8000_0001, 0xdead_beef_0bad_f00d, u64::MAX];
+    for config in [Config::new(), cranelift()] {
+        let (mut store, instance) = instantiate(&config, &wat);
+        for k in [0u32, 1, 13, 31, 32, 35] {
+            let f = instance
+                .get_typed_func::<(i32, i32), (i32, i32, i32, i32)>(&store, &format!("i32_{k}"))
+                .unwrap();
+            for (&x, &y) in values.iter().zip(values.iter().rev()) {
+                let (x, y) = (x as u32, y as u32);
+                let want = (
+                    (x.rotate_left(k % 32) ^ y) as i32,
+                    (y ^ x.rotate_right(k % 32)) as i32,
+                    (x.rotate_left(k % 32) ^ 0x5a5a) as i32,
+                    (y.wrapping_add(1) ^ x.rotate_left(k % 32)) as i32,
+                );
+                assert_eq!(f.call(&mut store, (x as i32, y as i32)).unwrap(), want, "i32 k={k}");
+            }
+        }
+        for k in [0u32, 1, 13, 63, 64, 67] {
+            let f = instance
+                .get_typed_func::<(i64, i64), (i64, i64, i64, i64)>(&store, &format!("i64_{k}"))
+                .unwrap();
+            for (&x, &y) in values.iter().zip(values.iter().rev()) {
+                let want = (
+                    (x.rotate_left(k % 64) ^ y) as i64,
+                    (y ^ x.rotate_right(k % 64)) as i64,
+                    (x.rotate_left(k % 64) ^ 0x5a5a) as i64,
+                    (y.wrapping_add(1) ^ x.rotate_left(k % 64)) as i64,
+                );
+                assert_eq!(f.call(&mut store, (x as i64, y as i64)).unwrap(), want, "i64 k={k}");
+            }
+        }
+    }
+    let engine = Engine::new(&Config::new()).unwrap();
+    let code = Module::new(&engine, &wat).unwrap().disassemble(2).unwrap();
+    assert_eq!(code.matches("I32RotlXor").count(), 4, "{code}");
+}
+
+/// An instance of `wat`, alone in a new store of an engine for `config`.
+fn instantiate(config: &Config, wat: &str) -> (Store<()>, Instance) {
+    let engine = Engine::new(config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    (store, instance)
+}

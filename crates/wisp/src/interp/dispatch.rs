@@ -294,6 +294,16 @@ macro_rules! i32bin {
         set!($d, u64::from($e))
     }};
 }
+/// The wrapping i32 sum of a register and a register or an immediate: the
+/// address an `i32.add` computes for a load or store fused with it.
+macro_rules! sum {
+    ($a:tt, reg $b:tt) => {
+        (get!($a) as u32).wrapping_add(get!($b) as u32)
+    };
+    ($a:tt, imm $i:expr) => {
+        (get!($a) as u32).wrapping_add($i as u32)
+    };
+}
 macro_rules! i64bin {
     ($d:tt, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
         let $x = get!($a);
@@ -494,6 +504,31 @@ macro_rules! handlers {
                         // checked builds from compiling the tail call to a jump.)
                         let $b: [u8; $n] = unsafe { *$mem.add(ea).cast::<[u8; $n]>() };
                         set!($d, $e)
+                    }};
+                }
+                // Loads and stores at `base + offset`, `base` an i32 sum
+                // computed by the handler (see `sum!`).
+                macro_rules! ldx {
+                    ($o:expr, $d:tt, $base:expr, $n:literal, |$x:ident| $e:expr) => {{
+                        let ea = u64::from($base) + u64::from($o);
+                        if ea + $n > $cx.mem_len as u64 {
+                            return $cx.trap(Trap::MemoryOutOfBounds);
+                        }
+                        // SAFETY: as for `ld!`.
+                        let $x: [u8; $n] = unsafe { *$mem.add(ea as usize).cast::<[u8; $n]>() };
+                        set!($d, $e)
+                    }};
+                }
+                macro_rules! stx {
+                    ($o:expr, $base:expr, $v:tt, $n:literal, |$x:ident| $e:expr) => {{
+                        let $x = get!($v);
+                        let bytes: [u8; $n] = $e;
+                        let ea = u64::from($base) + u64::from($o);
+                        if ea + $n > $cx.mem_len as u64 {
+                            return $cx.trap(Trap::MemoryOutOfBounds);
+                        }
+                        // SAFETY: as for `ld!`.
+                        unsafe { *$mem.add(ea as usize).cast::<[u8; $n]>() = bytes };
                     }};
                 }
                 macro_rules! st {
@@ -764,6 +799,18 @@ handlers! {
     I32AddShl(k, d, a, b) [I32AddShlA a, I32AddShlB b] => {
         i32bin!(d, a, b, |x, y| x.wrapping_add(y.wrapping_shl(u32::from(k))))
     }
+    I32MulAdd(d, a, b) [I32MulAddA a, I32MulAddB b] => {
+        i32bin!(d, a, b, |x, y| (get!(d) as u32).wrapping_add(x.wrapping_mul(y)))
+    }
+    I64MulAdd(d, a, b) [I64MulAddA a, I64MulAddB b] => {
+        i64bin!(d, a, b, |x, y| get!(d).wrapping_add(x.wrapping_mul(y)))
+    }
+    I32RotlXor(k, d, a, b) [I32RotlXorA a, I32RotlXorB b] => {
+        i32bin!(d, a, b, |x, y| x.rotate_left(u32::from(k)) ^ y)
+    }
+    I64RotlXor(k, d, a, b) [I64RotlXorA a, I64RotlXorB b] => {
+        i64bin!(d, a, b, |x, y| x.rotate_left(u32::from(k)) ^ y)
+    }
     I32XorRotl(k, d, a, b) [I32XorRotlA a, I32XorRotlB b] => { i32bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
     I64XorRotl(k, d, a, b) [I64XorRotlA a, I64XorRotlB b] => { i64bin!(d, a, b, |x, y| (x ^ y).rotate_left(u32::from(k))) }
     I32ShlImm(d, a, i) [I32ShlImmA a] => {
@@ -874,6 +921,66 @@ handlers! {
         let (c, _, _) = extra!();
         let v = if get!(c) as u32 != 0 { get!(a) } else { get!(b) };
         set!(d, v)
+    }
+    Load32Idx(o, d, a, b) [Load32IdxA a, Load32IdxB b] => {
+        ldx!(o, d, sum!(a, reg b), 4, |x| u64::from(u32::from_le_bytes(x)))
+    }
+    Load64Idx(o, d, a, b) [Load64IdxA a, Load64IdxB b] => {
+        ldx!(o, d, sum!(a, reg b), 8, |x| u64::from_le_bytes(x))
+    }
+    Load8UIdx(o, d, a, b) [Load8UIdxA a, Load8UIdxB b] => {
+        ldx!(o, d, sum!(a, reg b), 1, |x| u64::from(x[0]))
+    }
+    Load16UIdx(o, d, a, b) [Load16UIdxA a, Load16UIdxB b] => {
+        ldx!(o, d, sum!(a, reg b), 2, |x| u64::from(u16::from_le_bytes(x)))
+    }
+    Load8S32Idx(o, d, a, b) [Load8S32IdxA a, Load8S32IdxB b] => {
+        ldx!(o, d, sum!(a, reg b), 1, |x| u64::from(x[0] as i8 as i32 as u32))
+    }
+    Load16S32Idx(o, d, a, b) [Load16S32IdxA a, Load16S32IdxB b] => {
+        ldx!(o, d, sum!(a, reg b), 2, |x| u64::from(i16::from_le_bytes(x) as i32 as u32))
+    }
+    Load32IdxImm(o, d, a, i) [Load32IdxImmA a] => {
+        ldx!(o, d, sum!(a, imm i), 4, |x| u64::from(u32::from_le_bytes(x)))
+    }
+    Load64IdxImm(o, d, a, i) [Load64IdxImmA a] => {
+        ldx!(o, d, sum!(a, imm i), 8, |x| u64::from_le_bytes(x))
+    }
+    Load8UIdxImm(o, d, a, i) [Load8UIdxImmA a] => {
+        ldx!(o, d, sum!(a, imm i), 1, |x| u64::from(x[0]))
+    }
+    Load16UIdxImm(o, d, a, i) [Load16UIdxImmA a] => {
+        ldx!(o, d, sum!(a, imm i), 2, |x| u64::from(u16::from_le_bytes(x)))
+    }
+    Load8S32IdxImm(o, d, a, i) [Load8S32IdxImmA a] => {
+        ldx!(o, d, sum!(a, imm i), 1, |x| u64::from(x[0] as i8 as i32 as u32))
+    }
+    Load16S32IdxImm(o, d, a, i) [Load16S32IdxImmA a] => {
+        ldx!(o, d, sum!(a, imm i), 2, |x| u64::from(i16::from_le_bytes(x) as i32 as u32))
+    }
+    Store8Idx(o, a, b, v) [Store8IdxA a, Store8IdxB b, Store8IdxV v] => {
+        stx!(o, sum!(a, reg b), v, 1, |x| [x as u8])
+    }
+    Store16Idx(o, a, b, v) [Store16IdxA a, Store16IdxB b, Store16IdxV v] => {
+        stx!(o, sum!(a, reg b), v, 2, |x| (x as u16).to_le_bytes())
+    }
+    Store32Idx(o, a, b, v) [Store32IdxA a, Store32IdxB b, Store32IdxV v] => {
+        stx!(o, sum!(a, reg b), v, 4, |x| (x as u32).to_le_bytes())
+    }
+    Store64Idx(o, a, b, v) [Store64IdxA a, Store64IdxB b, Store64IdxV v] => {
+        stx!(o, sum!(a, reg b), v, 8, |x| x.to_le_bytes())
+    }
+    Store8IdxImm(o, a, v, i) [Store8IdxImmA a, Store8IdxImmV v] => {
+        stx!(o, sum!(a, imm i), v, 1, |x| [x as u8])
+    }
+    Store16IdxImm(o, a, v, i) [Store16IdxImmA a, Store16IdxImmV v] => {
+        stx!(o, sum!(a, imm i), v, 2, |x| (x as u16).to_le_bytes())
+    }
+    Store32IdxImm(o, a, v, i) [Store32IdxImmA a, Store32IdxImmV v] => {
+        stx!(o, sum!(a, imm i), v, 4, |x| (x as u32).to_le_bytes())
+    }
+    Store64IdxImm(o, a, v, i) [Store64IdxImmA a, Store64IdxImmV v] => {
+        stx!(o, sum!(a, imm i), v, 8, |x| x.to_le_bytes())
     }
     Load32(d, a, o) [Load32A a] => { ld!(d, a, o, 4, |b| u64::from(u32::from_le_bytes(b))) }
     Load64(d, a, o) [Load64A a] => { ld!(d, a, o, 8, |b| u64::from_le_bytes(b)) }

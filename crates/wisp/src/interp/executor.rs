@@ -152,7 +152,14 @@ pub(super) fn run<T>(
         return Err(Error::from_trap(Trap::StackOverflow));
     }
     if stack.len() < need {
-        stack.resize(need.max(INITIAL_STACK_CELLS).min(max_cells.max(need)), 0);
+        let cells = need.max(INITIAL_STACK_CELLS).min(max_cells.max(need));
+        if stack.is_empty() {
+            // Zeroed by the allocator: fresh pages need no clearing and are
+            // only touched as the stack grows into them.
+            *stack = vec![0; cells];
+        } else {
+            stack.resize(cells, 0);
+        }
     }
     let params = code.param_cells as usize;
     stack[base..base + params].copy_from_slice(&cells[..params]);

@@ -120,6 +120,24 @@ macro_rules! isa {
         *$a = $f(*$a);
         *$b = $f(*$b);
     }};
+    (@map load_idx $f:ident ($o:ident, $d:ident, $a:ident, $b:ident)) => {{
+        *$d = $f(*$d);
+        *$a = $f(*$a);
+        *$b = $f(*$b);
+    }};
+    (@map load_idx_imm $f:ident ($o:ident, $d:ident, $a:ident, $i:ident)) => {{
+        *$d = $f(*$d);
+        *$a = $f(*$a);
+    }};
+    (@map store_idx $f:ident ($o:ident, $a:ident, $b:ident, $v:ident)) => {{
+        *$a = $f(*$a);
+        *$b = $f(*$b);
+        *$v = $f(*$v);
+    }};
+    (@map store_idx_imm $f:ident ($o:ident, $a:ident, $v:ident, $i:ident)) => {{
+        *$a = $f(*$a);
+        *$v = $f(*$v);
+    }};
     (@map $group:ident $f:ident ($d:ident, $a:ident, $i:ident)) => {{
         isa!(@map2 $group $f ($d, $a, $i));
     }};
@@ -153,6 +171,8 @@ macro_rules! isa {
     (@dst unary ($d:ident, $($rest:ident),*)) => { Some($d) };
     (@dst binary_imm ($d:ident, $($rest:ident),*)) => { Some($d) };
     (@dst load ($d:ident, $($rest:ident),*)) => { Some($d) };
+    (@dst load_idx ($o:ident, $d:ident, $($rest:ident),*)) => { Some($d) };
+    (@dst load_idx_imm ($o:ident, $d:ident, $($rest:ident),*)) => { Some($d) };
     (@dst $group:ident ($($rest:ident),*)) => { None };
     (@target branch_cmp ($a:ident, $b:ident, $t:ident)) => { Some($t) };
     (@target branch_cmp_imm ($a:ident, $i:ident, $t:ident)) => { Some($t) };
@@ -363,6 +383,44 @@ isa! {
         Load16S64 [a: Load16S64A]
         Load32S64 [a: Load32S64A]
     }
+    /// Loads from memory 0 at the i32 sum of two registers (wrapping, as
+    /// `i32.add` does) plus a static offset: (offset, dst, base, index).
+    /// Indexing an array is an `i32.add` feeding a load.
+    group load_idx (o, d, a, b): (u16, Reg, Reg, Reg) {
+        Load32Idx [a: Load32IdxA, b: Load32IdxB]
+        Load64Idx [a: Load64IdxA, b: Load64IdxB]
+        Load8UIdx [a: Load8UIdxA, b: Load8UIdxB]
+        Load16UIdx [a: Load16UIdxA, b: Load16UIdxB]
+        Load8S32Idx [a: Load8S32IdxA, b: Load8S32IdxB]
+        Load16S32Idx [a: Load16S32IdxA, b: Load16S32IdxB]
+    }
+    /// `load_idx` with an immediate in place of the index register:
+    /// (offset, dst, base, immediate). A pointer plus a constant (a field,
+    /// an array at a fixed address) feeding a load.
+    group load_idx_imm (o, d, a, i): (u16, Reg, Reg, i32) {
+        Load32IdxImm [a: Load32IdxImmA]
+        Load64IdxImm [a: Load64IdxImmA]
+        Load8UIdxImm [a: Load8UIdxImmA]
+        Load16UIdxImm [a: Load16UIdxImmA]
+        Load8S32IdxImm [a: Load8S32IdxImmA]
+        Load16S32IdxImm [a: Load16S32IdxImmA]
+    }
+    /// Stores to memory 0 at the i32 sum of two registers plus a static
+    /// offset: (offset, base, index, value).
+    group store_idx (o, a, b, v): (u16, Reg, Reg, Reg) {
+        Store8Idx [a: Store8IdxA, b: Store8IdxB, v: Store8IdxV]
+        Store16Idx [a: Store16IdxA, b: Store16IdxB, v: Store16IdxV]
+        Store32Idx [a: Store32IdxA, b: Store32IdxB, v: Store32IdxV]
+        Store64Idx [a: Store64IdxA, b: Store64IdxB, v: Store64IdxV]
+    }
+    /// `store_idx` with an immediate in place of the index register:
+    /// (offset, base, value, immediate).
+    group store_idx_imm (o, a, v, i): (u16, Reg, Reg, i32) {
+        Store8IdxImm [a: Store8IdxImmA, v: Store8IdxImmV]
+        Store16IdxImm [a: Store16IdxImmA, v: Store16IdxImmV]
+        Store32IdxImm [a: Store32IdxImmA, v: Store32IdxImmV]
+        Store64IdxImm [a: Store64IdxImmA, v: Store64IdxImmV]
+    }
     /// Stores to memory 0: (address, value, static offset).
     group store (a, v, o): (Reg, Reg, u32) {
         Store8 [a: Store8A, v: Store8V]
@@ -377,11 +435,29 @@ isa! {
         /// rounds of hashes and ciphers are chains of these.
         I32XorRotl(u8, Reg, Reg, Reg),
         I64XorRotl(u8, Reg, Reg, Reg),
+        /// `dst = rotl(a, k) ^ b`: (k, dst, a, b), `k` below the width; the
+        /// other order of the same rounds.
+        I32RotlXor(u8, Reg, Reg, Reg),
+        I64RotlXor(u8, Reg, Reg, Reg),
+        /// `I32RotlXor`/`I64RotlXor` with `a` (`A`) or `b` (`B`) in the accumulator.
+        I32RotlXorA(u8, Reg, Reg, Reg),
+        I32RotlXorB(u8, Reg, Reg, Reg),
+        I64RotlXorA(u8, Reg, Reg, Reg),
+        I64RotlXorB(u8, Reg, Reg, Reg),
         /// `dst = a + (b << k)`: (k, dst, a, b), `k` below 32. Indexing an
         /// array of 2^k-byte elements.
         I32AddShl(u8, Reg, Reg, Reg),
         I32AddShlA(u8, Reg, Reg, Reg),
         I32AddShlB(u8, Reg, Reg, Reg),
+        /// `dst += a * b`: (dst, a, b), reading `dst` as well; an add of a
+        /// product to a running sum.
+        I32MulAdd(Reg, Reg, Reg),
+        I64MulAdd(Reg, Reg, Reg),
+        /// `I32MulAdd`/`I64MulAdd` with `a` (`A`) or `b` (`B`) in the accumulator.
+        I32MulAddA(Reg, Reg, Reg),
+        I32MulAddB(Reg, Reg, Reg),
+        I64MulAddA(Reg, Reg, Reg),
+        I64MulAddB(Reg, Reg, Reg),
         /// `I32XorRotl`/`I64XorRotl` with `a` (`A`) or `b` (`B`) in the accumulator.
         I32XorRotlA(u8, Reg, Reg, Reg),
         I32XorRotlB(u8, Reg, Reg, Reg),
@@ -555,6 +631,12 @@ impl Instr {
             }
             Select(a, b, c)
             | Select2(a, b, c)
+            | I32MulAdd(a, b, c)
+            | I64MulAdd(a, b, c)
+            | I32MulAddA(a, b, c)
+            | I32MulAddB(a, b, c)
+            | I64MulAddA(a, b, c)
+            | I64MulAddB(a, b, c)
             | MemoryFill(a, b, c)
             | MemoryCopy(a, b, c)
             | MemoryInit(a, b, c)
@@ -576,6 +658,12 @@ impl Instr {
             | I32AddShl(_, a, b, c)
             | I32AddShlA(_, a, b, c)
             | I32AddShlB(_, a, b, c)
+            | I32RotlXor(_, a, b, c)
+            | I64RotlXor(_, a, b, c)
+            | I32RotlXorA(_, a, b, c)
+            | I32RotlXorB(_, a, b, c)
+            | I64RotlXorA(_, a, b, c)
+            | I64RotlXorB(_, a, b, c)
             | V128LoadLane(_, _, a, b, c) => {
                 *a = f(*a);
                 *b = f(*b);
@@ -614,7 +702,13 @@ impl Instr {
             | I64XorRotlB(_, d, ..)
             | I32AddShl(_, d, ..)
             | I32AddShlA(_, d, ..)
-            | I32AddShlB(_, d, ..) => Some(d),
+            | I32AddShlB(_, d, ..)
+            | I32RotlXor(_, d, ..)
+            | I64RotlXor(_, d, ..)
+            | I32RotlXorA(_, d, ..)
+            | I32RotlXorB(_, d, ..)
+            | I64RotlXorA(_, d, ..)
+            | I64RotlXorB(_, d, ..) => Some(d),
             _ => self.group_dst_mut(),
         }
     }
@@ -627,6 +721,14 @@ impl Instr {
         match self {
             // Run out of line by `rare`, which does not set the accumulator.
             MemorySize(..) | TableGet(..) | TableSize(..) | RefFunc(..) | RefIsNull(..) => None,
+            // Not retargetable (they read their destination), but the
+            // handlers leave the sum in the accumulator.
+            I32MulAdd(d, ..)
+            | I32MulAddA(d, ..)
+            | I32MulAddB(d, ..)
+            | I64MulAdd(d, ..)
+            | I64MulAddA(d, ..)
+            | I64MulAddB(d, ..) => Some(d),
             _ => self.dst_mut().copied(),
         }
     }
@@ -641,6 +743,14 @@ impl Instr {
             I64XorRotl(k, d, a, b) if b == r => I64XorRotlB(k, d, a, b),
             I32AddShl(k, d, a, b) if a == r => I32AddShlA(k, d, a, b),
             I32AddShl(k, d, a, b) if b == r => I32AddShlB(k, d, a, b),
+            I32RotlXor(k, d, a, b) if a == r => I32RotlXorA(k, d, a, b),
+            I32RotlXor(k, d, a, b) if b == r => I32RotlXorB(k, d, a, b),
+            I64RotlXor(k, d, a, b) if a == r => I64RotlXorA(k, d, a, b),
+            I64RotlXor(k, d, a, b) if b == r => I64RotlXorB(k, d, a, b),
+            I32MulAdd(d, a, b) if a == r && d != r => I32MulAddA(d, a, b),
+            I32MulAdd(d, a, b) if b == r && d != r => I32MulAddB(d, a, b),
+            I64MulAdd(d, a, b) if a == r && d != r => I64MulAddA(d, a, b),
+            I64MulAdd(d, a, b) if b == r && d != r => I64MulAddB(d, a, b),
             BrTable(c, n) if c == r => BrTableA(c, n),
             Return1(c) if c == r => Return1A(c),
             GlobalSet(c, g) if c == r => GlobalSetA(c, g),
@@ -650,9 +760,17 @@ impl Instr {
 
     /// The forms `other_with_acc` produces.
     #[cfg(test)]
-    fn other_acc_forms() -> [Instr; 9] {
+    fn other_acc_forms() -> [Instr; 17] {
         use Instr::*;
         [
+            I32RotlXorA(0, 0, 0, 0),
+            I32RotlXorB(0, 0, 0, 0),
+            I64RotlXorA(0, 0, 0, 0),
+            I64RotlXorB(0, 0, 0, 0),
+            I32MulAddA(0, 0, 0),
+            I32MulAddB(0, 0, 0),
+            I64MulAddA(0, 0, 0),
+            I64MulAddB(0, 0, 0),
             I32AddShlA(0, 0, 0, 0),
             I32AddShlB(0, 0, 0, 0),
             I32XorRotlA(0, 0, 0, 0),

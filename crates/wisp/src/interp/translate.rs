@@ -260,6 +260,10 @@ struct Translator<'a> {
 }
 
 type R<T = ()> = Result<T, Error>;
+/// Makes an indexed load or store: (offset, dst or base, register, register).
+type Indexed = fn(u16, Reg, Reg, Reg) -> Instr;
+/// Makes an indexed load or store with an immediate in place of the index.
+type IndexedImm = fn(u16, Reg, Reg, i32) -> Instr;
 
 fn too_large() -> Error {
     Error::resource("function too large: its frame exceeds the interpreter's limit")
@@ -1285,6 +1289,9 @@ impl<'a> Translator<'a> {
         ty: ValType,
         make: fn(Reg, Reg, u32) -> Instr,
     ) -> R {
+        if self.load_indexed(&memarg, ty, make)? {
+            return Ok(());
+        }
         let addr = self.pop();
         let a = self.reg(addr);
         let offset = self.mem_prefix(&memarg);
@@ -1299,7 +1306,96 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// A load whose address is an `i32.add` (of two registers or of an
+    /// immediate) just emitted becomes one indexed load in place of the add
+    /// (array indexing, fields); `false` if this one does not qualify.
+    fn load_indexed(
+        &mut self,
+        memarg: &wasmparser::MemArg,
+        ty: ValType,
+        make: fn(Reg, Reg, u32) -> Instr,
+    ) -> R<bool> {
+        use Instr as I;
+        let (indexed, indexed_imm): (Indexed, IndexedImm) = match make(0, 0, 0) {
+            I::Load32(..) => (I::Load32Idx, I::Load32IdxImm),
+            I::Load64(..) => (I::Load64Idx, I::Load64IdxImm),
+            I::Load8U(..) => (I::Load8UIdx, I::Load8UIdxImm),
+            I::Load16U(..) => (I::Load16UIdx, I::Load16UIdxImm),
+            I::Load8S32(..) => (I::Load8S32Idx, I::Load8S32IdxImm),
+            I::Load16S32(..) => (I::Load16S32Idx, I::Load16S32IdxImm),
+            _ => return Ok(false),
+        };
+        let Ok(offset) = u16::try_from(memarg.offset) else {
+            return Ok(false);
+        };
+        let Some(at) = self.address_sum(memarg, 1) else {
+            return Ok(false);
+        };
+        self.pop();
+        let dst = self.push_temp(ty)?;
+        self.code[at] = match self.code[at] {
+            I::I32Add(_, a, b) => indexed(offset, dst, a, b),
+            I::I32AddImm(_, a, i) => indexed_imm(offset, dst, a, i),
+            _ => unreachable!("address_sum finds adds"),
+        };
+        self.last = Some(at);
+        Ok(true)
+    }
+
+    /// The index of the `i32.add` (of two registers or of an immediate)
+    /// just emitted that computes the address `depth` operands below the
+    /// top of the stack, for a load or store to fuse with, if there is one.
+    fn address_sum(&self, memarg: &wasmparser::MemArg, depth: usize) -> Option<usize> {
+        let addr = self.stack[self.stack.len() - depth];
+        let memory0 = matches!(memarg.target, wasmparser::MemArgTarget::Memory(0));
+        let at = self.last.filter(|&at| at + 1 == self.code.len())?;
+        let d = match self.code[at] {
+            Instr::I32Add(d, ..) | Instr::I32AddImm(d, ..) => d,
+            _ => return None,
+        };
+        (memory0 && addr.src == Src::Temp && d == addr.slot).then_some(at)
+    }
+
+    /// A store whose address is an `i32.add` just emitted, and whose value
+    /// needed no code (a local or a constant), becomes one indexed store in
+    /// place of the add; `false` if this one does not qualify.
+    fn store_indexed(
+        &mut self,
+        memarg: &wasmparser::MemArg,
+        make: fn(Reg, Reg, u32) -> Instr,
+    ) -> bool {
+        use Instr as I;
+        let (indexed, indexed_imm): (Indexed, IndexedImm) = match make(0, 0, 0) {
+            I::Store8(..) => (I::Store8Idx, I::Store8IdxImm),
+            I::Store16(..) => (I::Store16Idx, I::Store16IdxImm),
+            I::Store32(..) => (I::Store32Idx, I::Store32IdxImm),
+            I::Store64(..) => (I::Store64Idx, I::Store64IdxImm),
+            _ => return false,
+        };
+        let value = self.stack[self.stack.len() - 1];
+        let Ok(offset) = u16::try_from(memarg.offset) else {
+            return false;
+        };
+        if !matches!(value.src, Src::Local(_) | Src::Const(_)) {
+            return false;
+        }
+        let Some(at) = self.address_sum(memarg, 2) else {
+            return false;
+        };
+        let [_, v] = self.pop_regs::<2>();
+        self.code[at] = match self.code[at] {
+            I::I32Add(_, a, b) => indexed(offset, a, b, v),
+            I::I32AddImm(_, a, i) => indexed_imm(offset, a, v, i),
+            _ => unreachable!("address_sum finds adds"),
+        };
+        self.last = None;
+        true
+    }
+
     fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Reg, Reg, u32) -> Instr) {
+        if self.store_indexed(&memarg, make) {
+            return;
+        }
         let [a, v] = self.pop_regs::<2>();
         let offset = self.mem_prefix(&memarg);
         self.emit(make(a, v, offset));
@@ -1341,10 +1437,78 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
+    /// An xor with a rotation by a constant just emitted, `rotl(x, k) ^ y`
+    /// in either operand order, becomes one instruction (the rounds of
+    /// SipHash and similar); `false` if this xor does not qualify.
+    fn rotl_xor(&mut self, wide: bool) -> R<bool> {
+        use Instr as I;
+        let len = self.stack.len();
+        let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
+        let Some(at) = self.last.filter(|&at| at + 1 == self.code.len()) else {
+            return Ok(false);
+        };
+        let (d, x, k) = match self.code[at] {
+            I::I32RotlImm(d, x, k) if !wide => (d, x, k),
+            I::I64RotlImm(d, x, k) if wide => (d, x, k),
+            _ => return Ok(false),
+        };
+        // The rotation is the operand it wrote; the other one needs no
+        // code of its own (it would come after the rotation otherwise).
+        let other = if b.src == Src::Temp && b.slot == d {
+            a
+        } else if a.src == Src::Temp && a.slot == d && b.src != Src::Temp {
+            b
+        } else {
+            return Ok(false);
+        };
+        if matches!(other.src, Src::ConstV128(_)) {
+            return Ok(false);
+        }
+        self.stack.truncate(len - 2);
+        let y = self.reg(other);
+        let dst = self.push_temp(if wide { ValType::I64 } else { ValType::I32 })?;
+        let k = k as u8;
+        self.code[at] =
+            if wide { I::I64RotlXor(k, dst, x, y) } else { I::I32RotlXor(k, dst, x, y) };
+        self.last = Some(at);
+        Ok(true)
+    }
+
+    /// An add of a multiplication just emitted to the temporary below it,
+    /// `acc + x * y` with the sum replacing `acc`, becomes one instruction
+    /// (dot products, polynomial hashes); `false` if this add does not
+    /// qualify.
+    fn mul_add(&mut self, wide: bool) -> R<bool> {
+        use Instr as I;
+        let len = self.stack.len();
+        let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
+        if a.src != Src::Temp || b.src != Src::Temp {
+            return Ok(false);
+        }
+        let Some(at) = self.last.filter(|&at| at + 1 == self.code.len()) else {
+            return Ok(false);
+        };
+        let fused = match self.code[at] {
+            I::I32Mul(d, x, y) if !wide && d == b.slot => I::I32MulAdd(a.slot, x, y),
+            I::I64Mul(d, x, y) if wide && d == b.slot => I::I64MulAdd(a.slot, x, y),
+            _ => return Ok(false),
+        };
+        self.stack.truncate(len - 2);
+        // The sum lands where `acc` was, the next free cell.
+        let dst = self.push_temp(if wide { ValType::I64 } else { ValType::I32 })?;
+        debug_assert_eq!(dst, a.slot);
+        self.code[at] = fused;
+        self.last = Some(at);
+        Ok(true)
+    }
+
     /// `i32.add`, fused with a shift by a constant just emitted into its
     /// second operand: `a + (b << k)` is one instruction (array indexing).
     fn add_i32(&mut self) -> R {
         use Instr as I;
+        if self.mul_add(false)? {
+            return Ok(());
+        }
         let len = self.stack.len();
         let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
         if !matches!(a.src, Src::Const(_))
@@ -1443,7 +1607,13 @@ impl<'a> Translator<'a> {
             O::I32RemU => self.binary(I32, I::I32RemU),
             O::I32And => self.binary_imm(I32, I32, I::I32And, I::I32AndImm, true),
             O::I32Or => self.binary_imm(I32, I32, I::I32Or, I::I32OrImm, true),
-            O::I32Xor => self.binary_imm(I32, I32, I::I32Xor, I::I32XorImm, true),
+            O::I32Xor => {
+                if self.rotl_xor(false)? {
+                    Ok(())
+                } else {
+                    self.binary_imm(I32, I32, I::I32Xor, I::I32XorImm, true)
+                }
+            }
             O::I32Shl => self.binary_imm(I32, I32, I::I32Shl, I::I32ShlImm, false),
             O::I32ShrS => self.binary_imm(I32, I32, I::I32ShrS, I::I32ShrSImm, false),
             O::I32ShrU => self.binary_imm(I32, I32, I::I32ShrU, I::I32ShrUImm, false),
@@ -1459,7 +1629,13 @@ impl<'a> Translator<'a> {
             O::I32LeU => self.binary_imm(I32, I32, I::I32LeU, I::I32LeUImm, false),
             O::I32GeS => self.binary_imm(I32, I32, I::I32GeS, I::I32GeSImm, false),
             O::I32GeU => self.binary_imm(I32, I32, I::I32GeU, I::I32GeUImm, false),
-            O::I64Add => self.binary_imm(I64, I64, I::I64Add, I::I64AddImm, true),
+            O::I64Add => {
+                if self.mul_add(true)? {
+                    Ok(())
+                } else {
+                    self.binary_imm(I64, I64, I::I64Add, I::I64AddImm, true)
+                }
+            }
             O::I64Sub => {
                 if let Some(Operand { src: Src::Const(c), .. }) = self.stack.last().copied()
                     && c as i64 != i64::MIN
@@ -1478,7 +1654,13 @@ impl<'a> Translator<'a> {
             O::I64RemU => self.binary(I64, I::I64RemU),
             O::I64And => self.binary_imm(I64, I64, I::I64And, I::I64AndImm, true),
             O::I64Or => self.binary_imm(I64, I64, I::I64Or, I::I64OrImm, true),
-            O::I64Xor => self.binary_imm(I64, I64, I::I64Xor, I::I64XorImm, true),
+            O::I64Xor => {
+                if self.rotl_xor(true)? {
+                    Ok(())
+                } else {
+                    self.binary_imm(I64, I64, I::I64Xor, I::I64XorImm, true)
+                }
+            }
             O::I64Shl => self.binary_imm(I64, I64, I::I64Shl, I::I64ShlImm, false),
             O::I64ShrS => self.binary_imm(I64, I64, I::I64ShrS, I::I64ShrSImm, false),
             O::I64ShrU => self.binary_imm(I64, I64, I::I64ShrU, I::I64ShrUImm, false),
