@@ -1055,3 +1055,88 @@ fn instantiate(config: &Config, wat: &str) -> (Store<()>, Instance) {
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     (store, instance)
 }
+
+#[test]
+fn elements_of_arrays_of_4_and_8_byte_values() {
+    // `base + (index << 2)` feeding a 4-byte access and `<< 3` an 8-byte
+    // one run as scaled loads and stores in the interpreter; the shift and
+    // the sum wrap at 32 bits. Other shifts keep the general path.
+    let wat = r#"(module (memory (export "m") 1)
+        (func (export "get32") (param i32 i32) (result i32)
+          (i32.load offset=4 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+        (func (export "get64") (param i32 i32) (result i64)
+          (i64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+        (func (export "getf64") (param i32 i32) (result f64)
+          (f64.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+        (func (export "get32x8") (param i32 i32) (result i32)
+          (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3)))))
+        (func (export "set32") (param i32 i32 i32)
+          (i32.store offset=4 (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))
+                     (local.get 2)))
+        (func (export "set64") (param i32 i32 i64)
+          (i64.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 3))) (local.get 2))))"#;
+    for config in [Config::new(), cranelift()] {
+        let (mut store, instance) = instantiate(&config, wat);
+        let memory = instance.get_memory(&store, "m").unwrap();
+        let get32 = instance.get_typed_func::<(i32, i32), i32>(&store, "get32").unwrap();
+        let get64 = instance.get_typed_func::<(i32, i32), i64>(&store, "get64").unwrap();
+        let getf64 = instance.get_typed_func::<(i32, i32), f64>(&store, "getf64").unwrap();
+        let get32x8 = instance.get_typed_func::<(i32, i32), i32>(&store, "get32x8").unwrap();
+        let set32 = instance.get_typed_func::<(i32, i32, i32), ()>(&store, "set32").unwrap();
+        let set64 = instance.get_typed_func::<(i32, i32, i64), ()>(&store, "set64").unwrap();
+        for (i, b) in memory.data_mut(&mut store).iter_mut().enumerate() {
+            *b = (i * 7 + i / 256) as u8;
+        }
+        let word = |m: &[u8], at: u32, n: usize| {
+            m[at as usize..at as usize + n].iter().rev().fold(0u64, |v, &b| v << 8 | u64::from(b))
+        };
+        // (base, index): plain, an index whose shift wraps, a base that wraps.
+        for (base, index) in
+            [(64u32, 5u32), (8, 0x4000_0003), (0xffff_fff0, 6), (65528, 1), (65532, 0)]
+        {
+            let ea32 = base.wrapping_add(index << 2);
+            let ea64 = base.wrapping_add(index << 3);
+            let (b, x) = (base as i32, index as i32);
+            let m = memory.data(&store).to_vec();
+            let fits = |ea: u32, n: u64| u64::from(ea) + n <= 65536;
+            match get32.call(&mut store, (b, x)) {
+                Ok(v) => assert_eq!(v as u32 as u64, word(&m, ea32 + 4, 4), "{base} {index}"),
+                Err(e) => assert!(!fits(ea32, 8) && e.trap() == Some(Trap::MemoryOutOfBounds)),
+            }
+            match get64.call(&mut store, (b, x)) {
+                Ok(v) => assert_eq!(v as u64, word(&m, ea64, 8), "{base} {index}"),
+                Err(e) => assert!(!fits(ea64, 8) && e.trap() == Some(Trap::MemoryOutOfBounds)),
+            }
+            match getf64.call(&mut store, (b, x)) {
+                Ok(v) => assert_eq!(v.to_bits(), word(&m, ea64, 8), "{base} {index}"),
+                Err(e) => assert!(!fits(ea64, 8) && e.trap() == Some(Trap::MemoryOutOfBounds)),
+            }
+            match get32x8.call(&mut store, (b, x)) {
+                Ok(v) => assert_eq!(v as u32 as u64, word(&m, ea64, 4), "{base} {index}"),
+                Err(e) => assert!(!fits(ea64, 4) && e.trap() == Some(Trap::MemoryOutOfBounds)),
+            }
+            match set32.call(&mut store, (b, x, 0x1122_3344)) {
+                Ok(()) => assert_eq!(word(memory.data(&store), ea32 + 4, 4), 0x1122_3344),
+                Err(e) => assert!(!fits(ea32, 8) && e.trap() == Some(Trap::MemoryOutOfBounds)),
+            }
+            match set64.call(&mut store, (b, x, -2)) {
+                Ok(()) => assert_eq!(word(memory.data(&store), ea64, 8), u64::MAX - 1),
+                Err(e) => assert!(!fits(ea64, 8) && e.trap() == Some(Trap::MemoryOutOfBounds)),
+            }
+        }
+    }
+    let engine = Engine::new(&Config::new()).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
+    let code: Vec<String> = (0..6).map(|f| module.disassemble(f).unwrap()).collect();
+    let fused = [
+        "Load32Scaled(4,",
+        "Load64Scaled(0,",
+        "Load64Scaled(0,",
+        "I32AddShl(3,",
+        "Store32Scaled(4,",
+        "Store64Scaled(0,",
+    ];
+    for (code, form) in code.iter().zip(fused) {
+        assert!(code.contains(form), "{form} in {code}");
+    }
+}

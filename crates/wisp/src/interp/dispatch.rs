@@ -303,6 +303,9 @@ macro_rules! sum {
     ($a:tt, imm $i:expr) => {
         (get!($a) as u32).wrapping_add($i as u32)
     };
+    ($a:tt, reg $b:tt << $k:literal) => {
+        (get!($a) as u32).wrapping_add((get!($b) as u32) << $k)
+    };
 }
 macro_rules! i64bin {
     ($d:tt, $a:tt, $b:tt, |$x:ident, $y:ident| $e:expr) => {{
@@ -939,6 +942,18 @@ handlers! {
     }
     Load16S32Idx(o, d, a, b) [Load16S32IdxA a, Load16S32IdxB b] => {
         ldx!(o, d, sum!(a, reg b), 2, |x| u64::from(i16::from_le_bytes(x) as i32 as u32))
+    }
+    Load32Scaled(o, d, a, b) [Load32ScaledA a, Load32ScaledB b] => {
+        ldx!(o, d, sum!(a, reg b << 2), 4, |x| u64::from(u32::from_le_bytes(x)))
+    }
+    Load64Scaled(o, d, a, b) [Load64ScaledA a, Load64ScaledB b] => {
+        ldx!(o, d, sum!(a, reg b << 3), 8, |x| u64::from_le_bytes(x))
+    }
+    Store32Scaled(o, a, b, v) [Store32ScaledA a, Store32ScaledB b, Store32ScaledV v] => {
+        stx!(o, sum!(a, reg b << 2), v, 4, |x| (x as u32).to_le_bytes())
+    }
+    Store64Scaled(o, a, b, v) [Store64ScaledA a, Store64ScaledB b, Store64ScaledV v] => {
+        stx!(o, sum!(a, reg b << 3), v, 8, |x| x.to_le_bytes())
     }
     Load32IdxImm(o, d, a, i) [Load32IdxImmA a] => {
         ldx!(o, d, sum!(a, imm i), 4, |x| u64::from(u32::from_le_bytes(x)))

@@ -386,6 +386,8 @@ isa! {
     /// Loads from memory 0 at the i32 sum of two registers (wrapping, as
     /// `i32.add` does) plus a static offset: (offset, dst, base, index).
     /// Indexing an array is an `i32.add` feeding a load.
+    /// `Load32Scaled` and `Load64Scaled` shift the index left by 2 and 3
+    /// first: an element of an array of 4- or 8-byte values.
     group load_idx (o, d, a, b): (u16, Reg, Reg, Reg) {
         Load32Idx [a: Load32IdxA, b: Load32IdxB]
         Load64Idx [a: Load64IdxA, b: Load64IdxB]
@@ -393,6 +395,8 @@ isa! {
         Load16UIdx [a: Load16UIdxA, b: Load16UIdxB]
         Load8S32Idx [a: Load8S32IdxA, b: Load8S32IdxB]
         Load16S32Idx [a: Load16S32IdxA, b: Load16S32IdxB]
+        Load32Scaled [a: Load32ScaledA, b: Load32ScaledB]
+        Load64Scaled [a: Load64ScaledA, b: Load64ScaledB]
     }
     /// `load_idx` with an immediate in place of the index register:
     /// (offset, dst, base, immediate). A pointer plus a constant (a field,
@@ -406,12 +410,15 @@ isa! {
         Load16S32IdxImm [a: Load16S32IdxImmA]
     }
     /// Stores to memory 0 at the i32 sum of two registers plus a static
-    /// offset: (offset, base, index, value).
+    /// offset: (offset, base, index, value). `Store32Scaled` and `Store64Scaled`
+    /// shift the index left by 2 and 3 first.
     group store_idx (o, a, b, v): (u16, Reg, Reg, Reg) {
         Store8Idx [a: Store8IdxA, b: Store8IdxB, v: Store8IdxV]
         Store16Idx [a: Store16IdxA, b: Store16IdxB, v: Store16IdxV]
         Store32Idx [a: Store32IdxA, b: Store32IdxB, v: Store32IdxV]
         Store64Idx [a: Store64IdxA, b: Store64IdxB, v: Store64IdxV]
+        Store32Scaled [a: Store32ScaledA, b: Store32ScaledB, v: Store32ScaledV]
+        Store64Scaled [a: Store64ScaledA, b: Store64ScaledB, v: Store64ScaledV]
     }
     /// `store_idx` with an immediate in place of the index register:
     /// (offset, base, value, immediate).

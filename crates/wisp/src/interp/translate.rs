@@ -1331,10 +1331,17 @@ impl<'a> Translator<'a> {
         let Some(at) = self.address_sum(memarg, 1) else {
             return Ok(false);
         };
+        let scaled = match (self.code[at], make(0, 0, 0)) {
+            (I::I32AddShl(2, ..), I::Load32(..)) => I::Load32Scaled,
+            (I::I32AddShl(3, ..), I::Load64(..)) => I::Load64Scaled,
+            (I::I32AddShl(..), _) => return Ok(false),
+            _ => indexed,
+        };
         self.pop();
         let dst = self.push_temp(ty)?;
         self.code[at] = match self.code[at] {
             I::I32Add(_, a, b) => indexed(offset, dst, a, b),
+            I::I32AddShl(_, _, a, b) => scaled(offset, dst, a, b),
             I::I32AddImm(_, a, i) => indexed_imm(offset, dst, a, i),
             _ => unreachable!("address_sum finds adds"),
         };
@@ -1350,7 +1357,7 @@ impl<'a> Translator<'a> {
         let memory0 = matches!(memarg.target, wasmparser::MemArgTarget::Memory(0));
         let at = self.last.filter(|&at| at + 1 == self.code.len())?;
         let d = match self.code[at] {
-            Instr::I32Add(d, ..) | Instr::I32AddImm(d, ..) => d,
+            Instr::I32Add(d, ..) | Instr::I32AddImm(d, ..) | Instr::I32AddShl(_, d, ..) => d,
             _ => return None,
         };
         (memory0 && addr.src == Src::Temp && d == addr.slot).then_some(at)
@@ -1382,9 +1389,16 @@ impl<'a> Translator<'a> {
         let Some(at) = self.address_sum(memarg, 2) else {
             return false;
         };
+        let scaled = match (self.code[at], make(0, 0, 0)) {
+            (I::I32AddShl(2, ..), I::Store32(..)) => I::Store32Scaled,
+            (I::I32AddShl(3, ..), I::Store64(..)) => I::Store64Scaled,
+            (I::I32AddShl(..), _) => return false,
+            _ => indexed,
+        };
         let [_, v] = self.pop_regs::<2>();
         self.code[at] = match self.code[at] {
             I::I32Add(_, a, b) => indexed(offset, a, b, v),
+            I::I32AddShl(_, _, a, b) => scaled(offset, a, b, v),
             I::I32AddImm(_, a, i) => indexed_imm(offset, a, v, i),
             _ => unreachable!("address_sum finds adds"),
         };
