@@ -1012,33 +1012,32 @@ fn rotations_xored_with_values() {
     let values = [0u64, 1, 0x8000_0001, 0xdead_beef_0bad_f00d, u64::MAX];
     for config in [Config::new(), cranelift()] {
         let (mut store, instance) = instantiate(&config, &wat);
-        for k in [0u32, 1, 13, 31, 32, 35] {
-            let f = instance
-                .get_typed_func::<(i32, i32), (i32, i32, i32, i32)>(&store, &format!("i32_{k}"))
-                .unwrap();
-            for (&x, &y) in values.iter().zip(values.iter().rev()) {
-                let (x, y) = (x as u32, y as u32);
-                let want = (
-                    (x.rotate_left(k % 32) ^ y) as i32,
-                    (y ^ x.rotate_right(k % 32)) as i32,
-                    (x.rotate_left(k % 32) ^ 0x5a5a) as i32,
-                    (y.wrapping_add(1) ^ x.rotate_left(k % 32)) as i32,
-                );
-                assert_eq!(f.call(&mut store, (x as i32, y as i32)).unwrap(), want, "i32 k={k}");
-            }
-        }
-        for k in [0u32, 1, 13, 63, 64, 67] {
-            let f = instance
-                .get_typed_func::<(i64, i64), (i64, i64, i64, i64)>(&store, &format!("i64_{k}"))
-                .unwrap();
-            for (&x, &y) in values.iter().zip(values.iter().rev()) {
-                let want = (
-                    (x.rotate_left(k % 64) ^ y) as i64,
-                    (y ^ x.rotate_right(k % 64)) as i64,
-                    (x.rotate_left(k % 64) ^ 0x5a5a) as i64,
-                    (y.wrapping_add(1) ^ x.rotate_left(k % 64)) as i64,
-                );
-                assert_eq!(f.call(&mut store, (x as i64, y as i64)).unwrap(), want, "i64 k={k}");
+        for (ty, bits) in [("i32", 32u32), ("i64", 64)] {
+            let mask = u64::MAX >> (64 - bits);
+            let rotl = |x: u64, k: u32| match k % bits {
+                0 => x,
+                k => ((x << k) | (x >> (bits - k))) & mask,
+            };
+            let val = |v: u64| if bits == 32 { Val::I32(v as i32) } else { Val::I64(v as i64) };
+            let raw = |v: Val| match v {
+                Val::I32(v) => u64::from(v as u32),
+                Val::I64(v) => v as u64,
+                other => panic!("{other:?}"),
+            };
+            for k in [0, 1, 13, bits - 1, bits, bits + 3] {
+                let f = instance.get_func(&store, &format!("{ty}_{k}")).unwrap();
+                for (&x, &y) in values.iter().zip(values.iter().rev()) {
+                    let (x, y) = (x & mask, y & mask);
+                    let mut out = [val(0); 4];
+                    f.call(&mut store, &[val(x), val(y)], &mut out).unwrap();
+                    let want = [
+                        rotl(x, k) ^ y,
+                        y ^ rotl(x, bits - k % bits),
+                        rotl(x, k) ^ 0x5a5a,
+                        (y.wrapping_add(1) & mask) ^ rotl(x, k),
+                    ];
+                    assert_eq!(out.map(raw), want, "{ty} k={k} x={x:#x} y={y:#x}");
+                }
             }
         }
     }

@@ -488,37 +488,27 @@ macro_rules! handlers {
                         $ip = unsafe { $code.add(t) };
                     }};
                 }
+                // Loads and stores at `base + offset`, `base` the i32 the
+                // address operand holds, or a sum of registers computed by
+                // the handler (see `sum!`).
                 macro_rules! ea {
-                    ($a:tt, $o:expr, $n:literal) => {{
-                        let ea = u64::from(get!($a) as u32) + u64::from($o);
+                    ($base:expr, $o:expr, $n:literal) => {{
+                        let ea = u64::from($base) + u64::from($o);
                         if ea + $n > $cx.mem_len as u64 {
                             return $cx.trap(Trap::MemoryOutOfBounds);
                         }
                         ea as usize
                     }};
                 }
-                macro_rules! ld {
-                    ($d:tt, $a:tt, $o:expr, $n:literal, |$b:ident| $e:expr) => {{
-                        let ea = ea!($a, $o, $n);
+                macro_rules! ldx {
+                    ($o:expr, $d:tt, $base:expr, $n:literal, |$x:ident| $e:expr) => {{
+                        let ea = ea!($base, $o, $n);
                         // SAFETY: `ea + N <= mem_len`, and `mem`/`mem_len`
                         // describe memory 0 as it is now. (Byte arrays need
                         // no alignment; unlike `read_unaligned`, a plain
                         // read needs no stack temporary, which would keep
                         // checked builds from compiling the tail call to a jump.)
-                        let $b: [u8; $n] = unsafe { *$mem.add(ea).cast::<[u8; $n]>() };
-                        set!($d, $e)
-                    }};
-                }
-                // Loads and stores at `base + offset`, `base` an i32 sum
-                // computed by the handler (see `sum!`).
-                macro_rules! ldx {
-                    ($o:expr, $d:tt, $base:expr, $n:literal, |$x:ident| $e:expr) => {{
-                        let ea = u64::from($base) + u64::from($o);
-                        if ea + $n > $cx.mem_len as u64 {
-                            return $cx.trap(Trap::MemoryOutOfBounds);
-                        }
-                        // SAFETY: as for `ld!`.
-                        let $x: [u8; $n] = unsafe { *$mem.add(ea as usize).cast::<[u8; $n]>() };
+                        let $x: [u8; $n] = unsafe { *$mem.add(ea).cast::<[u8; $n]>() };
                         set!($d, $e)
                     }};
                 }
@@ -526,22 +516,20 @@ macro_rules! handlers {
                     ($o:expr, $base:expr, $v:tt, $n:literal, |$x:ident| $e:expr) => {{
                         let $x = get!($v);
                         let bytes: [u8; $n] = $e;
-                        let ea = u64::from($base) + u64::from($o);
-                        if ea + $n > $cx.mem_len as u64 {
-                            return $cx.trap(Trap::MemoryOutOfBounds);
-                        }
-                        // SAFETY: as for `ld!`.
-                        unsafe { *$mem.add(ea as usize).cast::<[u8; $n]>() = bytes };
-                    }};
-                }
-                macro_rules! st {
-                    ($a:tt, $v:tt, $o:expr, $n:literal, |$x:ident| $e:expr) => {{
-                        let $x = get!($v);
-                        let bytes: [u8; $n] = $e;
-                        let ea = ea!($a, $o, $n);
+                        let ea = ea!($base, $o, $n);
                         // SAFETY: as for loads.
                         unsafe { *$mem.add(ea).cast::<[u8; $n]>() = bytes };
                     }};
+                }
+                macro_rules! ld {
+                    ($d:tt, $a:tt, $o:expr, $n:literal, |$b:ident| $e:expr) => {
+                        ldx!($o, $d, get!($a) as u32, $n, |$b| $e)
+                    };
+                }
+                macro_rules! st {
+                    ($a:tt, $v:tt, $o:expr, $n:literal, |$x:ident| $e:expr) => {
+                        stx!($o, get!($a) as u32, $v, $n, |$x| $e)
+                    };
                 }
                 macro_rules! sync {
                     () => {{
@@ -949,10 +937,10 @@ handlers! {
     Load64Scaled(o, d, a, b) [Load64ScaledA a, Load64ScaledB b] => {
         ldx!(o, d, sum!(a, reg b << 3), 8, |x| u64::from_le_bytes(x))
     }
-    Store32Scaled(o, a, b, v) [Store32ScaledA a, Store32ScaledB b, Store32ScaledV v] => {
+    Store32Scaled(o, v, a, b) [Store32ScaledA a, Store32ScaledB b, Store32ScaledV v] => {
         stx!(o, sum!(a, reg b << 2), v, 4, |x| (x as u32).to_le_bytes())
     }
-    Store64Scaled(o, a, b, v) [Store64ScaledA a, Store64ScaledB b, Store64ScaledV v] => {
+    Store64Scaled(o, v, a, b) [Store64ScaledA a, Store64ScaledB b, Store64ScaledV v] => {
         stx!(o, sum!(a, reg b << 3), v, 8, |x| x.to_le_bytes())
     }
     Load32IdxImm(o, d, a, i) [Load32IdxImmA a] => {
@@ -973,28 +961,28 @@ handlers! {
     Load16S32IdxImm(o, d, a, i) [Load16S32IdxImmA a] => {
         ldx!(o, d, sum!(a, imm i), 2, |x| u64::from(i16::from_le_bytes(x) as i32 as u32))
     }
-    Store8Idx(o, a, b, v) [Store8IdxA a, Store8IdxB b, Store8IdxV v] => {
+    Store8Idx(o, v, a, b) [Store8IdxA a, Store8IdxB b, Store8IdxV v] => {
         stx!(o, sum!(a, reg b), v, 1, |x| [x as u8])
     }
-    Store16Idx(o, a, b, v) [Store16IdxA a, Store16IdxB b, Store16IdxV v] => {
+    Store16Idx(o, v, a, b) [Store16IdxA a, Store16IdxB b, Store16IdxV v] => {
         stx!(o, sum!(a, reg b), v, 2, |x| (x as u16).to_le_bytes())
     }
-    Store32Idx(o, a, b, v) [Store32IdxA a, Store32IdxB b, Store32IdxV v] => {
+    Store32Idx(o, v, a, b) [Store32IdxA a, Store32IdxB b, Store32IdxV v] => {
         stx!(o, sum!(a, reg b), v, 4, |x| (x as u32).to_le_bytes())
     }
-    Store64Idx(o, a, b, v) [Store64IdxA a, Store64IdxB b, Store64IdxV v] => {
+    Store64Idx(o, v, a, b) [Store64IdxA a, Store64IdxB b, Store64IdxV v] => {
         stx!(o, sum!(a, reg b), v, 8, |x| x.to_le_bytes())
     }
-    Store8IdxImm(o, a, v, i) [Store8IdxImmA a, Store8IdxImmV v] => {
+    Store8IdxImm(o, v, a, i) [Store8IdxImmA a, Store8IdxImmV v] => {
         stx!(o, sum!(a, imm i), v, 1, |x| [x as u8])
     }
-    Store16IdxImm(o, a, v, i) [Store16IdxImmA a, Store16IdxImmV v] => {
+    Store16IdxImm(o, v, a, i) [Store16IdxImmA a, Store16IdxImmV v] => {
         stx!(o, sum!(a, imm i), v, 2, |x| (x as u16).to_le_bytes())
     }
-    Store32IdxImm(o, a, v, i) [Store32IdxImmA a, Store32IdxImmV v] => {
+    Store32IdxImm(o, v, a, i) [Store32IdxImmA a, Store32IdxImmV v] => {
         stx!(o, sum!(a, imm i), v, 4, |x| (x as u32).to_le_bytes())
     }
-    Store64IdxImm(o, a, v, i) [Store64IdxImmA a, Store64IdxImmV v] => {
+    Store64IdxImm(o, v, a, i) [Store64IdxImmA a, Store64IdxImmV v] => {
         stx!(o, sum!(a, imm i), v, 8, |x| x.to_le_bytes())
     }
     Load32(d, a, o) [Load32A a] => { ld!(d, a, o, 4, |b| u64::from(u32::from_le_bytes(b))) }

@@ -129,14 +129,14 @@ macro_rules! isa {
         *$d = $f(*$d);
         *$a = $f(*$a);
     }};
-    (@map store_idx $f:ident ($o:ident, $a:ident, $b:ident, $v:ident)) => {{
+    (@map store_idx $f:ident ($o:ident, $v:ident, $a:ident, $b:ident)) => {{
+        *$v = $f(*$v);
         *$a = $f(*$a);
         *$b = $f(*$b);
-        *$v = $f(*$v);
     }};
-    (@map store_idx_imm $f:ident ($o:ident, $a:ident, $v:ident, $i:ident)) => {{
-        *$a = $f(*$a);
+    (@map store_idx_imm $f:ident ($o:ident, $v:ident, $a:ident, $i:ident)) => {{
         *$v = $f(*$v);
+        *$a = $f(*$a);
     }};
     (@map $group:ident $f:ident ($d:ident, $a:ident, $i:ident)) => {{
         isa!(@map2 $group $f ($d, $a, $i));
@@ -410,9 +410,10 @@ isa! {
         Load16S32IdxImm [a: Load16S32IdxImmA]
     }
     /// Stores to memory 0 at the i32 sum of two registers plus a static
-    /// offset: (offset, base, index, value). `Store32Scaled` and `Store64Scaled`
-    /// shift the index left by 2 and 3 first.
-    group store_idx (o, a, b, v): (u16, Reg, Reg, Reg) {
+    /// offset: (offset, value, base, index), the operands in the order of
+    /// `load_idx`. `Store32Scaled` and `Store64Scaled` shift the index left
+    /// by 2 and 3 first.
+    group store_idx (o, v, a, b): (u16, Reg, Reg, Reg) {
         Store8Idx [a: Store8IdxA, b: Store8IdxB, v: Store8IdxV]
         Store16Idx [a: Store16IdxA, b: Store16IdxB, v: Store16IdxV]
         Store32Idx [a: Store32IdxA, b: Store32IdxB, v: Store32IdxV]
@@ -421,8 +422,8 @@ isa! {
         Store64Scaled [a: Store64ScaledA, b: Store64ScaledB, v: Store64ScaledV]
     }
     /// `store_idx` with an immediate in place of the index register:
-    /// (offset, base, value, immediate).
-    group store_idx_imm (o, a, v, i): (u16, Reg, Reg, i32) {
+    /// (offset, value, base, immediate).
+    group store_idx_imm (o, v, a, i): (u16, Reg, Reg, i32) {
         Store8IdxImm [a: Store8IdxImmA, v: Store8IdxImmV]
         Store16IdxImm [a: Store16IdxImmA, v: Store16IdxImmV]
         Store32IdxImm [a: Store32IdxImmA, v: Store32IdxImmV]

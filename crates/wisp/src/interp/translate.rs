@@ -260,7 +260,7 @@ struct Translator<'a> {
 }
 
 type R<T = ()> = Result<T, Error>;
-/// Makes an indexed load or store: (offset, dst or base, register, register).
+/// Makes an indexed load or store: (offset, dst or value, base, index).
 type Indexed = fn(u16, Reg, Reg, Reg) -> Instr;
 /// Makes an indexed load or store with an immediate in place of the index.
 type IndexedImm = fn(u16, Reg, Reg, i32) -> Instr;
@@ -666,8 +666,7 @@ impl<'a> Translator<'a> {
     fn take_condition(&mut self) -> Cond {
         let op = self.pop();
         if op.src == Src::Temp
-            && let Some(at) = self.last
-            && at + 1 == self.code.len()
+            && let Some(at) = self.just_emitted()
         {
             // `eqz` of a comparison: the negated comparison.
             if let Instr::I32Eqz(d, a) = self.code[at]
@@ -1233,7 +1232,7 @@ impl<'a> Translator<'a> {
         let preserved = self.preserve_local(r);
         let retarget = !preserved
             && v.src == Src::Temp
-            && self.last.is_some_and(|at| at + 1 == self.code.len())
+            && self.just_emitted().is_some()
             && self.code.last().and_then(|i| i.clone().dst_mut().copied()) == Some(v.slot);
         if retarget {
             let last = self.code.last_mut().expect("instruction");
@@ -1315,52 +1314,16 @@ impl<'a> Translator<'a> {
         ty: ValType,
         make: fn(Reg, Reg, u32) -> Instr,
     ) -> R<bool> {
-        use Instr as I;
-        let (indexed, indexed_imm): (Indexed, IndexedImm) = match make(0, 0, 0) {
-            I::Load32(..) => (I::Load32Idx, I::Load32IdxImm),
-            I::Load64(..) => (I::Load64Idx, I::Load64IdxImm),
-            I::Load8U(..) => (I::Load8UIdx, I::Load8UIdxImm),
-            I::Load16U(..) => (I::Load16UIdx, I::Load16UIdxImm),
-            I::Load8S32(..) => (I::Load8S32Idx, I::Load8S32IdxImm),
-            I::Load16S32(..) => (I::Load16S32Idx, I::Load16S32IdxImm),
-            _ => return Ok(false),
-        };
-        let Ok(offset) = u16::try_from(memarg.offset) else {
+        // The result lands where the address was, the top of the stack.
+        let dst = self.stack[self.stack.len() - 1].slot;
+        let Some((at, fused)) = self.indexed_access(memarg, make(0, 0, 0), 1, dst) else {
             return Ok(false);
-        };
-        let Some(at) = self.address_sum(memarg, 1) else {
-            return Ok(false);
-        };
-        let scaled = match (self.code[at], make(0, 0, 0)) {
-            (I::I32AddShl(2, ..), I::Load32(..)) => I::Load32Scaled,
-            (I::I32AddShl(3, ..), I::Load64(..)) => I::Load64Scaled,
-            (I::I32AddShl(..), _) => return Ok(false),
-            _ => indexed,
         };
         self.pop();
-        let dst = self.push_temp(ty)?;
-        self.code[at] = match self.code[at] {
-            I::I32Add(_, a, b) => indexed(offset, dst, a, b),
-            I::I32AddShl(_, _, a, b) => scaled(offset, dst, a, b),
-            I::I32AddImm(_, a, i) => indexed_imm(offset, dst, a, i),
-            _ => unreachable!("address_sum finds adds"),
-        };
+        self.push_temp(ty)?;
+        self.code[at] = fused;
         self.last = Some(at);
         Ok(true)
-    }
-
-    /// The index of the `i32.add` (of two registers or of an immediate)
-    /// just emitted that computes the address `depth` operands below the
-    /// top of the stack, for a load or store to fuse with, if there is one.
-    fn address_sum(&self, memarg: &wasmparser::MemArg, depth: usize) -> Option<usize> {
-        let addr = self.stack[self.stack.len() - depth];
-        let memory0 = matches!(memarg.target, wasmparser::MemArgTarget::Memory(0));
-        let at = self.last.filter(|&at| at + 1 == self.code.len())?;
-        let d = match self.code[at] {
-            Instr::I32Add(d, ..) | Instr::I32AddImm(d, ..) | Instr::I32AddShl(_, d, ..) => d,
-            _ => return None,
-        };
-        (memory0 && addr.src == Src::Temp && d == addr.slot).then_some(at)
     }
 
     /// A store whose address is an `i32.add` just emitted, and whose value
@@ -1371,39 +1334,70 @@ impl<'a> Translator<'a> {
         memarg: &wasmparser::MemArg,
         make: fn(Reg, Reg, u32) -> Instr,
     ) -> bool {
-        use Instr as I;
-        let (indexed, indexed_imm): (Indexed, IndexedImm) = match make(0, 0, 0) {
-            I::Store8(..) => (I::Store8Idx, I::Store8IdxImm),
-            I::Store16(..) => (I::Store16Idx, I::Store16IdxImm),
-            I::Store32(..) => (I::Store32Idx, I::Store32IdxImm),
-            I::Store64(..) => (I::Store64Idx, I::Store64IdxImm),
-            _ => return false,
-        };
         let value = self.stack[self.stack.len() - 1];
-        let Ok(offset) = u16::try_from(memarg.offset) else {
-            return false;
-        };
         if !matches!(value.src, Src::Local(_) | Src::Const(_)) {
             return false;
         }
-        let Some(at) = self.address_sum(memarg, 2) else {
+        // No code: a local's cell, or a constant register the plain store
+        // would take as well.
+        let v = self.reg(value);
+        let Some((at, fused)) = self.indexed_access(memarg, make(0, 0, 0), 2, v) else {
             return false;
         };
-        let scaled = match (self.code[at], make(0, 0, 0)) {
-            (I::I32AddShl(2, ..), I::Store32(..)) => I::Store32Scaled,
-            (I::I32AddShl(3, ..), I::Store64(..)) => I::Store64Scaled,
-            (I::I32AddShl(..), _) => return false,
-            _ => indexed,
-        };
-        let [_, v] = self.pop_regs::<2>();
-        self.code[at] = match self.code[at] {
-            I::I32Add(_, a, b) => indexed(offset, a, b, v),
-            I::I32AddShl(_, _, a, b) => scaled(offset, a, b, v),
-            I::I32AddImm(_, a, i) => indexed_imm(offset, a, v, i),
-            _ => unreachable!("address_sum finds adds"),
-        };
+        self.stack.truncate(self.stack.len() - 2);
+        self.code[at] = fused;
         self.last = None;
         true
+    }
+
+    /// The indexed form of the load or store `plain` (its opcode; operands
+    /// unused), with `x` its destination or value, whose address `depth`
+    /// operands below the top of the stack is an add just emitted: the
+    /// add's index and the instruction that replaces it.
+    fn indexed_access(
+        &self,
+        memarg: &wasmparser::MemArg,
+        plain: Instr,
+        depth: usize,
+        x: Reg,
+    ) -> Option<(usize, Instr)> {
+        use Instr as I;
+        let (sum, sum_imm, scaled): (Indexed, IndexedImm, Option<(u8, Indexed)>) = match plain {
+            I::Load32(..) => (I::Load32Idx, I::Load32IdxImm, Some((2, I::Load32Scaled))),
+            I::Load64(..) => (I::Load64Idx, I::Load64IdxImm, Some((3, I::Load64Scaled))),
+            I::Load8U(..) => (I::Load8UIdx, I::Load8UIdxImm, None),
+            I::Load16U(..) => (I::Load16UIdx, I::Load16UIdxImm, None),
+            I::Load8S32(..) => (I::Load8S32Idx, I::Load8S32IdxImm, None),
+            I::Load16S32(..) => (I::Load16S32Idx, I::Load16S32IdxImm, None),
+            I::Store8(..) => (I::Store8Idx, I::Store8IdxImm, None),
+            I::Store16(..) => (I::Store16Idx, I::Store16IdxImm, None),
+            I::Store32(..) => (I::Store32Idx, I::Store32IdxImm, Some((2, I::Store32Scaled))),
+            I::Store64(..) => (I::Store64Idx, I::Store64IdxImm, Some((3, I::Store64Scaled))),
+            _ => return None,
+        };
+        let o = u16::try_from(memarg.offset).ok()?;
+        let addr = self.stack[self.stack.len() - depth];
+        let memory0 = matches!(memarg.target, wasmparser::MemArgTarget::Memory(0));
+        if !memory0 || addr.src != Src::Temp {
+            return None;
+        }
+        let at = self.just_emitted()?;
+        let fused = match self.code[at] {
+            I::I32Add(d, a, b) if d == addr.slot => sum(o, x, a, b),
+            I::I32AddImm(d, a, i) if d == addr.slot => sum_imm(o, x, a, i),
+            I::I32AddShl(k, d, a, b) if d == addr.slot => match scaled {
+                Some((shift, scaled)) if shift == k => scaled(o, x, a, b),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some((at, fused))
+    }
+
+    /// The index of the last instruction emitted if it is a retargetable
+    /// result (`last`) and nothing has been emitted after it.
+    fn just_emitted(&self) -> Option<usize> {
+        self.last.filter(|&at| at + 1 == self.code.len())
     }
 
     fn store(&mut self, memarg: wasmparser::MemArg, make: fn(Reg, Reg, u32) -> Instr) {
@@ -1458,7 +1452,7 @@ impl<'a> Translator<'a> {
         use Instr as I;
         let len = self.stack.len();
         let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
-        let Some(at) = self.last.filter(|&at| at + 1 == self.code.len()) else {
+        let Some(at) = self.just_emitted() else {
             return Ok(false);
         };
         let (d, x, k) = match self.code[at] {
@@ -1499,7 +1493,7 @@ impl<'a> Translator<'a> {
         if a.src != Src::Temp || b.src != Src::Temp {
             return Ok(false);
         }
-        let Some(at) = self.last.filter(|&at| at + 1 == self.code.len()) else {
+        let Some(at) = self.just_emitted() else {
             return Ok(false);
         };
         let fused = match self.code[at] {
@@ -1527,8 +1521,7 @@ impl<'a> Translator<'a> {
         let (a, b) = (self.stack[len - 2], self.stack[len - 1]);
         if !matches!(a.src, Src::Const(_))
             && b.src == Src::Temp
-            && let Some(at) = self.last
-            && at + 1 == self.code.len()
+            && let Some(at) = self.just_emitted()
             && let I::I32ShlImm(d, x, k) = self.code[at]
             && d == b.slot
         {
@@ -1566,8 +1559,7 @@ impl<'a> Translator<'a> {
         let k = if right { (bits - by) % bits } else { by } as u8;
         let value = self.stack[len - 2];
         if value.src == Src::Temp
-            && let Some(at) = self.last
-            && at + 1 == self.code.len()
+            && let Some(at) = self.just_emitted()
         {
             let fused = match self.code[at] {
                 I::I32Xor(d, a, b) if !wide && d == value.slot => Some(I::I32XorRotl(k, d, a, b)),
@@ -1717,10 +1709,8 @@ impl<'a> Translator<'a> {
             O::F64Le => self.binary(I32, I::F64Le),
             O::F64Ge => self.binary(I32, I::F64Ge),
             O::I32Eqz => {
-                let operand = match (self.stack.last(), self.last) {
-                    (Some(op), Some(at)) if op.src == Src::Temp && at + 1 == self.code.len() => {
-                        Some(at)
-                    }
+                let operand = match (self.stack.last(), self.just_emitted()) {
+                    (Some(op), Some(at)) if op.src == Src::Temp => Some(at),
                     _ => None,
                 };
                 self.unary(I32, I::I32Eqz)?;
