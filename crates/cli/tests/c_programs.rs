@@ -145,7 +145,7 @@ fn check(name: &str, invocation: &Invocation<'_>) {
     let native = scratch.build.join(name);
     let wasm = scratch.build.join(format!("{name}.wasm"));
     compile(Command::new("cc").args(CFLAGS), &source, &native);
-    compile(Command::new("clang").args(WASM_TARGET).args(CFLAGS), &source, &wasm);
+    build_wasm(&source, &wasm, &scratch.build);
 
     let mut command = Command::new(&native);
     command.args(invocation.args).current_dir(&scratch.native);
@@ -165,6 +165,8 @@ fn check(name: &str, invocation: &Invocation<'_>) {
     let exe = scratch.build.join(format!("{name}.exe"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_wisp"));
     command.arg("create-exe").arg("--runtime-lib").arg(runtime_lib());
+    // The native build's compiler links it too, whatever `$CC` says.
+    command.arg("--linker").arg("cc");
     command.arg("--dir").arg(format!("{}::.", scratch.exe.display()));
     let host_env = env_grants(&mut command, invocation);
     command.arg(&wasm).arg("-o").arg(&exe);
@@ -271,6 +273,100 @@ fn compile(compiler: &mut Command, source: &Path, output: &Path) {
         "{compiler:?} failed:\n{}",
         String::from_utf8_lossy(&result.stderr)
     );
+}
+
+/// Builds `source` for wasm32-wasi into `output`, with `dir` for the object
+/// file, so that the module is what the compiler made of the source and
+/// nothing else.
+///
+/// Compiling and linking are separate steps because clang's wasm driver
+/// runs `wasm-opt` after linking whenever the link command carries an `-O`
+/// flag and a `wasm-opt` is on PATH (binaryen's optimizer then rewrites the
+/// program: it drops the `f64.abs` of a NaN that `numbers.c` prints). Clang
+/// 14 has no option to turn that off (`--no-wasm-opt` came later), and
+/// emptying PATH would also hide the linker; a link without `-O` never runs
+/// it, and links the same bytes as a machine without binaryen.
+fn build_wasm(source: &Path, output: &Path, dir: &Path) {
+    build_wasm_with(source, output, dir, |_| {});
+}
+
+/// [`build_wasm`], with `adjust` applied to both clang commands.
+fn build_wasm_with(source: &Path, output: &Path, dir: &Path, adjust: impl Fn(&mut Command)) {
+    let object = dir.join(source.file_stem().unwrap()).with_extension("o");
+    let mut compile = Command::new("clang");
+    compile.args(WASM_TARGET).args(CFLAGS).arg("-c").arg(source).arg("-o").arg(&object);
+    adjust(&mut compile);
+    let mut link = Command::new("clang");
+    link.args(WASM_TARGET).arg(&object).arg("-o").arg(output).arg("-lm");
+    adjust(&mut link);
+    for command in [&mut compile, &mut link] {
+        let result = command.output().unwrap();
+        assert!(
+            result.status.success(),
+            "{command:?} failed:\n{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+}
+
+/// Guest builds are hermetic: a `wasm-opt` on PATH is never run, and the
+/// module keeps the `f64.abs` that `numbers.c` needs to print `nan` for
+/// `fabs(0.0 / 0.0)` (an optimizer that folds it away makes the program
+/// print `-nan`, which is then no test of Wisp).
+#[test]
+fn guest_builds_run_no_post_processing() {
+    if !wasm_toolchain_present() {
+        return;
+    }
+    let scratch = Scratch::new("hermetic");
+    let source = workspace_root().join("tests/c/numbers.c");
+    let plain = scratch.build.join("plain.wasm");
+    build_wasm(&source, &plain, &scratch.build);
+
+    // A `wasm-opt` first on PATH that leaves a mark and breaks the build.
+    let tools = scratch.build.join("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let mark = scratch.build.join("wasm-opt-ran");
+    let fake = tools.join("wasm-opt");
+    std::fs::write(&fake, format!("#!/bin/sh\ntouch '{}'\nexit 1\n", mark.display())).unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(tools.clone())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let shadowed = scratch.build.join("shadowed.wasm");
+    build_wasm_with(&source, &shadowed, &scratch.build, |command| {
+        command.env("PATH", &path);
+    });
+    assert!(!mark.exists(), "clang ran the wasm-opt it found on PATH");
+    assert!(
+        std::fs::read(&plain).unwrap() == std::fs::read(&shadowed).unwrap(),
+        "the build depends on what is on PATH"
+    );
+
+    let bytes = std::fs::read(&plain).unwrap();
+    assert!(
+        uses_operator(&bytes, |op| matches!(op, wasmparser::Operator::F64Abs)),
+        "numbers.wasm lost its f64.abs"
+    );
+}
+
+/// Whether any function body of `module` contains an operator `wanted` accepts.
+fn uses_operator(module: &[u8], wanted: impl Fn(&wasmparser::Operator<'_>) -> bool) -> bool {
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+            let mut reader = body.get_operators_reader().unwrap();
+            while !reader.eof() {
+                if wanted(&reader.read().unwrap()) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// Runs `command` with `stdin` on its standard input and collects what it

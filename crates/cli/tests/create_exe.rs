@@ -13,10 +13,14 @@ use std::process::{Command, Output, Stdio};
 use common::bench::{check_all, check_output, corpus, programs};
 use common::{Run, TempDir, runtime_lib, wisp};
 
-/// `wisp create-exe --runtime-lib LIB ARGS...`.
+/// `wisp create-exe --runtime-lib LIB ARGS...`, linking with `cc` unless
+/// ARGS name a linker: not with whatever `$CC` the machine happens to set.
 fn create_exe(args: &[&str]) -> Run {
     let lib = runtime_lib();
     let mut all = vec!["create-exe", "--runtime-lib", lib.to_str().unwrap()];
+    if !args.contains(&"--linker") {
+        all.extend_from_slice(&["--linker", "cc"]);
+    }
     all.extend_from_slice(args);
     wisp(all)
 }
