@@ -296,7 +296,7 @@ impl Module {
             code.frame_cells, code.param_cells, code.local_cells
         );
         for (i, instr) in code.code.iter().enumerate() {
-            out.push_str(&format!("{i:4}: {instr:?}\n"));
+            out.push_str(&format!("{i:4}: {instr}\n"));
         }
         Ok(out)
     }

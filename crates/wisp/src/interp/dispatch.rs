@@ -24,9 +24,12 @@
 //! otherwise each handler returns [`Exit::Next`] to a loop in [`execute`]
 //! that calls the next one.
 //!
-//! Instructions with heavy or rare semantics (memory and table bulk
-//! operations, SIMD, fuel and epoch checks, ...) share one handler,
-//! [`rare`], which runs them out of line.
+//! Every instruction has a handler: the table is built from the
+//! instruction set's own list (`isa::for_each_instr!`), so an instruction
+//! without one does not compile. Instructions with heavy or rare semantics
+//! (memory and table bulk operations, SIMD, fuel and epoch checks, ...) are
+//! marked `cold` below: their handler is a small stub that runs the body in
+//! a function of its own, out of line, so the hot handlers stay small.
 //!
 //! Accesses through `ip`, `regs` and `mem` are unchecked; what makes them
 //! sound is established elsewhere and re-established after anything that
@@ -44,7 +47,7 @@
 //! access, which the spec suites then exercise.
 
 use super::executor::Ctx;
-use super::isa::Instr;
+use super::isa::{Instr, for_each_instr};
 use super::{ops, simd};
 use crate::bulk::{addr, range};
 use crate::{Error, Trap};
@@ -83,10 +86,6 @@ const fn opcode(instr: &Instr) -> usize {
     (unsafe { *(instr as *const Instr).cast::<u16>() }) as usize
 }
 
-/// Size of the handler table: above the number of opcodes (a unit test
-/// checks this).
-const OPCODES: usize = 1024;
-
 /// The handler of the instruction at `ip`.
 ///
 /// # Safety
@@ -96,8 +95,8 @@ const OPCODES: usize = 1024;
 unsafe fn handler(ip: *const Instr) -> Handler {
     // SAFETY: `ip` points at an instruction (caller).
     let op = opcode(unsafe { &*ip });
-    debug_assert!(op < OPCODES);
-    // SAFETY: opcodes are below `OPCODES`.
+    debug_assert!(op < Instr::COUNT);
+    // SAFETY: opcodes are below `Instr::COUNT`.
     unsafe { *HANDLERS.get_unchecked(op) }
 }
 
@@ -105,7 +104,7 @@ unsafe fn handler(ip: *const Instr) -> Handler {
 ///
 /// # Safety
 ///
-/// Never called: [`with_handlers`] maps each opcode to its own handler.
+/// Never called: [`HANDLERS`] maps each opcode to its own handler.
 #[inline(always)]
 unsafe fn wrong_handler() -> ! {
     if cfg!(debug_assertions) {
@@ -115,8 +114,31 @@ unsafe fn wrong_handler() -> ! {
     unsafe { std::hint::unreachable_unchecked() }
 }
 
-/// Handlers by opcode; opcodes without their own handler go to [`rare`].
-static HANDLERS: [Handler; OPCODES] = with_handlers([rare as Handler; OPCODES]);
+/// The handler table: the handler of each instruction, by opcode.
+macro_rules! handler_table {
+    ($($name:ident)*) => { [ $( h::$name as Handler, )* ] };
+}
+
+/// Handlers by opcode.
+static HANDLERS: [Handler; Instr::COUNT] = for_each_instr!(handler_table);
+
+/// Whether `form` takes operand `field` from the accumulator, as the
+/// instruction set defines it.
+const fn acc_operand_is(form: Instr, field: &str) -> bool {
+    let Some(name) = form.acc_operand() else { return false };
+    let (a, b) = (name.as_bytes(), field.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// Derives the hot state from the machine: the instruction at `m.ip`, the
 /// frame, memory 0 and the code.
@@ -374,39 +396,160 @@ macro_rules! zero {
     };
 }
 
-/// Defines one handler per listed instruction and `with_handlers`, which
-/// enters them in a table. In a body, `get!`/`set!` access registers,
+/// Defines one handler per listed instruction, in module `h`, where
+/// [`HANDLERS`] finds them. In a body, `get!`/`set!` access registers,
 /// `extra!` takes the following `Extra` word, `jump!` branches, `tri!`
 /// traps on an error, `ld!`/`st!` access memory 0, `sync!` stores the
 /// position after this instruction in `m.ip` and `reload!` derives the state
 /// anew from the machine after a call or return.
+///
+/// An entry `Name(fields) [FormA a, FormB b] => { ... }` also defines the
+/// handlers of the accumulator forms the instruction set gives it (a
+/// compile-time check makes sure the operand each form takes from the
+/// accumulator is the one the instruction set says). An entry
+/// `Name(fields) => cold { ... }` runs its body out of line, where `get!`,
+/// `set!`, `extra!` and `tri!` work alike (`tri!` and `?` fail the
+/// execution with the error).
 macro_rules! handlers {
     (
         $hdr:tt;
-        $( $name:ident $( ( $($f:ident),* ) )? $( [ $($var:ident $accf:ident),* ] )? => $body:block )*
-    ) => {
         $(
-            handlers!(@item $hdr; $name [$( ( $($f),* ) )?] [$( $($var $accf),* )?] $body);
+            $name:ident $( ( $($f:ident),* ) )? $( [ $($var:ident $accf:ident),* ] )?
+            => $( $cold:ident )? $body:block
         )*
+    ) => {
+        /// The handlers, named after their instructions.
+        mod h {
+            use super::*;
 
-        const fn with_handlers(mut table: [Handler; OPCODES]) -> [Handler; OPCODES] {
-            $( handlers!(@register table; $name [$( ( $($f),* ) )?] [$( $($var),* )?]); )*
-            table
+            $(
+                handlers!(@item $hdr; $name [$( ( $($f),* ) )?] [$( $($var $accf),* )?] [$($cold)?] $body);
+            )*
+
+            /// The out-of-line parts of the `cold` handlers.
+            mod cold {
+                use super::*;
+                $(
+                    handlers!(@cold_body $hdr; $name [$( ( $($f),* ) )?] [$($cold)?] $body);
+                )*
+            }
         }
     };
     // An instruction and its accumulator forms, which differ only in where
     // one operand comes from: the same body, with `get!` of that operand's
     // field reading the accumulator.
-    (@item $hdr:tt; $name:ident $fields:tt [$($var:ident $accf:ident),*] $body:block) => {
+    (@item $hdr:tt; $name:ident $fields:tt [$($var:ident $accf:ident),*] [] $body:block) => {
         handlers!(@fn $hdr; $name $fields [] $body);
-        $( handlers!(@fn $hdr; $var $fields [$accf] $body); )*
+        $(
+            handlers!(@fn $hdr; $var $fields [$accf] $body);
+            handlers!(@check_form $var $fields $accf);
+        )*
     };
-    (@register $table:ident; $name:ident $fields:tt [$($var:ident),*]) => {
-        handlers!(@register1 $table; $name $fields);
-        $( handlers!(@register1 $table; $var $fields); )*
+    (@item $hdr:tt; $name:ident $fields:tt [] [cold] $body:block) => {
+        handlers!(@stub $hdr; $name);
     };
-    (@register1 $table:ident; $name:ident [$( ( $($f:ident),* ) )?]) => {
-        $table[opcode(&Instr::$name $( ( $(zero!($f)),* ) )?)] = $name;
+    (@check_form $var:ident [$( ( $($f:ident),* ) )?] $accf:ident) => {
+        const _: () = assert!(
+            acc_operand_is(Instr::$var $( ( $(zero!($f)),* ) )?, stringify!($accf)),
+            concat!(
+                "`", stringify!($var), "` is written to read `", stringify!($accf),
+                "` from the accumulator, but the instruction set names another operand"
+            ),
+        );
+    };
+    (@cold_body $hdr:tt; $name:ident $fields:tt [] $body:block) => {};
+    (
+        @cold_body ($ip:ident, $regs:ident, $mem:ident, $code:ident, $cx:ident, $acc:ident);
+        $name:ident [$( ( $($f:ident),* ) )?] [cold] $body:block
+    ) => {
+        /// Executes the instruction at `m.ip` and advances `m.ip` past it
+        /// (and its `Extra` words). It neither calls nor returns, so the
+        /// frame stays put. Returns the accumulator: the value of the last
+        /// register written, or `acc` if none was.
+        #[inline(never)]
+        #[allow(
+            non_snake_case,
+            unused_macros,
+            unused_variables,
+            unused_mut,
+            unused_assignments,
+            unreachable_code
+        )]
+        pub(super) fn $name(
+            $cx: &mut Ctx<'_>,
+            $regs: *mut u64,
+            $acc: u64,
+        ) -> Result<u64, Error> {
+            let mut $acc = $acc;
+            let Instr::$name $( ( $($f),* ) )? = $cx.m.code.code[$cx.m.ip] else {
+                unreachable!("opcode and handler disagree")
+            };
+            $cx.m.ip += 1;
+            macro_rules! get {
+                ($r:expr) => {{
+                    let r = $r as usize;
+                    debug_assert!(r < $cx.m.code.frame_cells as usize);
+                    // SAFETY: registers are below `frame_cells`.
+                    unsafe { *$regs.add(r) }
+                }};
+            }
+            macro_rules! set {
+                ($r:expr, $v:expr) => {{
+                    let v: u64 = $v;
+                    let r = $r as usize;
+                    debug_assert!(r < $cx.m.code.frame_cells as usize);
+                    // SAFETY: registers are below `frame_cells`.
+                    unsafe { *$regs.add(r) = v };
+                    $acc = v;
+                }};
+            }
+            macro_rules! tri {
+                ($e:expr) => {
+                    $e?
+                };
+            }
+            macro_rules! extra {
+                () => {{
+                    let Instr::Extra(a, b, c) = $cx.m.code.code[$cx.m.ip] else {
+                        unreachable!("translator emits Extra after this instruction")
+                    };
+                    $cx.m.ip += 1;
+                    (a, b, c)
+                }};
+            }
+            $body
+            Ok($acc)
+        }
+    };
+    // A cold instruction's handler: runs the out-of-line part, then goes on.
+    (@stub ($ip:ident, $regs:ident, $mem:ident, $code:ident, $cx:ident, $acc:ident); $name:ident) => {
+        /// # Safety
+        /// As for every [`Handler`].
+        #[allow(non_snake_case)]
+        pub(super) unsafe fn $name(
+            $ip: *const Instr,
+            $regs: *mut u64,
+            _: *mut u8,
+            $code: *const Instr,
+            $cx: &mut Ctx<'_>,
+            $acc: u64,
+        ) -> Exit {
+            // SAFETY: both point into the current function's code.
+            $cx.m.ip = unsafe { $ip.offset_from($code) } as usize;
+            // The accumulator goes in and out by value: a pointer to a
+            // local here would keep the call to the next handler from
+            // compiling to a jump.
+            let $acc = match cold::$name($cx, $regs, $acc) {
+                Ok(acc) => acc,
+                Err(e) => return $cx.fail(e),
+            };
+            // SAFETY: the out-of-line part leaves `m.ip` at the next
+            // instruction of the same function.
+            let $ip = unsafe { $code.add($cx.m.ip) };
+            // It may have grown or replaced memory 0.
+            let $mem = $cx.mem_view();
+            next!($ip, $regs, $mem, $code, $cx, $acc)
+        }
     };
     (
         @fn ($ip:ident, $regs:ident, $mem:ident, $code:ident, $cx:ident, $acc:ident);
@@ -419,7 +562,7 @@ macro_rules! handlers {
             /// and `acc` holds the value the previous instruction wrote if
             /// this is an accumulator form.
             #[allow(non_snake_case, unused_mut, unused_macros, unused_variables, unused_assignments)]
-            unsafe fn $name(
+            pub(super) unsafe fn $name(
                 $ip: *const Instr,
                 $regs: *mut u64,
                 $mem: *mut u8,
@@ -1051,208 +1194,149 @@ handlers! {
         let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
         cx.store.globals[g as usize].value = u128::from(get!(r));
     }
-}
-
-/// The handler of the instructions without their own: runs one out of line.
-///
-/// # Safety
-///
-/// As for every [`Handler`].
-unsafe fn rare(
-    ip: *const Instr,
-    regs: *mut u64,
-    _mem: *mut u8,
-    code: *const Instr,
-    cx: &mut Ctx<'_>,
-    acc: u64,
-) -> Exit {
-    // SAFETY: both point into the current function's code.
-    cx.m.ip = unsafe { ip.offset_from(code) } as usize;
-    if let Err(e) = rare_op(cx, regs) {
-        return cx.fail(e);
-    }
-    // SAFETY: `rare_op` leaves `m.ip` at the next instruction.
-    let ip = unsafe { code.add(cx.m.ip) };
-    // The operation may have grown or replaced memory 0.
-    let mem = cx.mem_view();
-    next!(ip, regs, mem, code, cx, acc)
-}
-
-/// Executes the instruction at `m.ip` and advances `m.ip` past it (and its
-/// `Extra` words). It neither calls nor returns, so the frame stays put.
-#[inline(never)]
-fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
-    let instr = cx.m.code.code[cx.m.ip];
-    cx.m.ip += 1;
-    macro_rules! get {
-        ($r:expr) => {{
-            let r = $r as usize;
-            debug_assert!(r < cx.m.code.frame_cells as usize);
-            // SAFETY: registers are below `frame_cells`.
-            unsafe { *regs.add(r) }
-        }};
-    }
-    macro_rules! set {
-        ($r:expr, $v:expr) => {{
-            let v: u64 = $v;
-            let r = $r as usize;
-            debug_assert!(r < cx.m.code.frame_cells as usize);
-            // SAFETY: registers are below `frame_cells`.
-            unsafe { *regs.add(r) = v };
-        }};
-    }
-    macro_rules! tri {
-        ($e:expr) => {
-            $e?
-        };
-    }
-    macro_rules! extra {
-        () => {{
-            let Instr::Extra(a, b, c) = cx.m.code.code[cx.m.ip] else {
-                unreachable!("translator emits Extra after this instruction")
-            };
-            cx.m.ip += 1;
-            (a, b, c)
-        }};
-    }
-    use Instr as I;
-    match instr {
-        I::Extra(..) => unreachable!("Extra words are consumed by their instruction"),
-        I::Fuel(cost) => match cx.store.fuel.checked_sub(u64::from(cost)) {
+    // Out of line.
+    Extra(a, b, c) => cold { unreachable!("Extra words are consumed by their instruction") }
+    Fuel(cost) => cold {
+        match cx.store.fuel.checked_sub(u64::from(cost)) {
             Some(left) => cx.store.fuel = left,
             None => return Err(Trap::OutOfFuel.into()),
-        },
-        I::EpochCheck => {
-            let now = cx.store.engine.current_epoch();
-            if now >= cx.store.epoch_deadline {
-                return Err(Trap::Interrupted.into());
-            }
         }
-        I::Unreachable => return Err(Trap::Unreachable.into()),
-        I::RefAsNonNull(d, a) => {
-            let v = get!(a);
-            if v == 0 {
-                return Err(Trap::NullReference.into());
-            }
-            set!(d, v)
-        }
-        I::ConstV128(d, i) => set128!(d, cx.m.code.consts[i as usize]),
-        I::Select2(d, a, b) => {
-            let (c, _, _) = extra!();
-            let v = if get!(c) as u32 != 0 { get128!(a) } else { get128!(b) };
-            set128!(d, v)
-        }
-        I::GlobalGet2(d, g) => {
-            let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-            set128!(d, cx.store.globals[g as usize].value)
-        }
-        I::GlobalSet2(r, g) => {
-            let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-            cx.store.globals[g as usize].value = get128!(r);
-        }
-        I::MemArg(mem, hi) => {
-            // The translator follows a prefix with its access.
-            let next = cx.m.code.code[cx.m.ip];
-            cx.m.ip += 1;
-            let mem = cx.store.instances[cx.m.inst as usize].memories[mem as usize];
-            prefixed_access(cx, next, mem as usize, u64::from(hi) << 32)?;
-        }
-        I::MemorySize(d, m) => {
-            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
-            set!(d, cx.store.memories[m as usize].pages())
-        }
-        I::MemoryGrow(d, delta, m) => {
-            let old = tri!(cx.store.memory_grow(cx.m.inst, m, get!(delta)));
-            set!(d, old);
-        }
-        I::MemoryFill(dst, val, len) => {
-            let (m, _, _) = extra!();
-            tri!(cx.store.memory_fill(cx.m.inst, m, get!(dst), get!(val) as u8, get!(len)));
-        }
-        I::MemoryCopy(dst, src, len) => {
-            let (dm, sm, _) = extra!();
-            let mems = (dm, sm);
-            tri!(cx.store.memory_copy(cx.m.inst, mems, get!(dst), get!(src), get!(len)));
-        }
-        I::MemoryInit(dst, src, len) => {
-            let (seg, m, _) = extra!();
-            let at = (m, seg);
-            tri!(cx.store.memory_init(cx.m.inst, at, get!(dst), get!(src), get!(len)));
-        }
-        I::DataDrop(seg) => cx.store.data_drop(cx.m.inst, seg),
-        I::TableGet(d, i, t) => {
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            let table = &cx.store.tables[t as usize];
-            let i = addr(get!(i), table.ty.table64);
-            match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
-                Some(&v) => set!(d, v),
-                None => return Err(Trap::TableOutOfBounds.into()),
-            }
-        }
-        I::TableSet(i, v, t) => {
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            let table = &mut cx.store.tables[t as usize];
-            let i = addr(get!(i), table.ty.table64);
-            match usize::try_from(i).ok().and_then(|i| table.elems.get_mut(i)) {
-                Some(slot) => *slot = get!(v),
-                None => return Err(Trap::TableOutOfBounds.into()),
-            }
-        }
-        I::TableSize(d, t) => {
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            set!(d, cx.store.tables[t as usize].size())
-        }
-        I::TableGrow(d, init, delta) => {
-            let (t, _, _) = extra!();
-            let old = tri!(cx.store.table_grow(cx.m.inst, t, get!(delta), get!(init)));
-            set!(d, old)
-        }
-        I::TableFill(i, v, n) => {
-            let (t, _, _) = extra!();
-            tri!(cx.store.table_fill(cx.m.inst, t, get!(i), get!(v), get!(n)));
-        }
-        I::TableCopy(dst, src, n) => {
-            let (dt, st, _) = extra!();
-            let tables = (dt, st);
-            tri!(cx.store.table_copy(cx.m.inst, tables, get!(dst), get!(src), get!(n)));
-        }
-        I::TableInit(dst, src, n) => {
-            let (seg, t, _) = extra!();
-            let at = (t, seg);
-            tri!(cx.store.table_init(cx.m.inst, at, get!(dst), get!(src), get!(n)));
-        }
-        I::ElemDrop(seg) => cx.store.elem_drop(cx.m.inst, seg),
-        I::RefFunc(d, f) => {
-            let f = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
-            set!(d, u64::from(f) + 1)
-        }
-        I::RefIsNull(d, a) => un!(d, a, |x| u64::from(x == 0)),
-        I::V128Unary(op, d, a) => set128!(d, simd::unary(op, get128!(a))),
-        I::V128Binary(op, d, a, b) => set128!(d, simd::binary(op, get128!(a), get128!(b))),
-        I::V128Ternary(op, d, a, b) => {
-            let (c, _, _) = extra!();
-            set128!(d, simd::ternary(op, get128!(a), get128!(b), get128!(c)))
-        }
-        I::V128Shift(op, d, a, b) => {
-            set128!(d, simd::shift(op, get128!(a), get!(b) as u32))
-        }
-        I::V128Splat(op, d, a) => set128!(d, simd::splat(op, get!(a))),
-        I::V128Extract(op, lane, d, a) => set!(d, simd::extract_lane(op, get128!(a), lane)),
-        I::V128Replace(op, lane, d, a, x) => {
-            set128!(d, simd::replace_lane(op, get128!(a), get!(x), lane))
-        }
-        I::V128Test(op, d, a) => set!(d, u64::from(simd::test(op, get128!(a)))),
-        I::V128Shuffle(d, a, b) => {
-            let (i, _, _) = extra!();
-            let lanes = cx.m.code.consts[i as usize].to_le_bytes();
-            set128!(d, simd::shuffle(&lanes, get128!(a), get128!(b)))
-        }
-        I::V128Load(..) | I::V128Store(..) | I::V128LoadLane(..) | I::V128StoreLane(..) => {
-            prefixed_access(cx, instr, cx.m.mem0, 0)?;
-        }
-        _ => unreachable!("instruction has its own handler"),
     }
-    Ok(())
+    EpochCheck => cold {
+        let now = cx.store.engine.current_epoch();
+        if now >= cx.store.epoch_deadline {
+            return Err(Trap::Interrupted.into());
+        }
+    }
+    Unreachable => cold { return Err(Trap::Unreachable.into()) }
+    RefAsNonNull(d, a) => cold {
+        let v = get!(a);
+        if v == 0 {
+            return Err(Trap::NullReference.into());
+        }
+        set!(d, v)
+    }
+    ConstV128(d, i) => cold { set128!(d, cx.m.code.consts[i as usize]) }
+    Select2(d, a, b) => cold {
+        let (c, _, _) = extra!();
+        let v = if get!(c) as u32 != 0 { get128!(a) } else { get128!(b) };
+        set128!(d, v)
+    }
+    GlobalGet2(d, g) => cold {
+        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
+        set128!(d, cx.store.globals[g as usize].value)
+    }
+    GlobalSet2(r, g) => cold {
+        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
+        cx.store.globals[g as usize].value = get128!(r);
+    }
+    MemArg(mem, hi) => cold {
+        // The translator follows a prefix with its access.
+        let next = cx.m.code.code[cx.m.ip];
+        cx.m.ip += 1;
+        let mem = cx.store.instances[cx.m.inst as usize].memories[mem as usize];
+        prefixed_access(cx, next, mem as usize, u64::from(hi) << 32)?;
+    }
+    MemorySize(d, m) => cold {
+        let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
+        set!(d, cx.store.memories[m as usize].pages())
+    }
+    MemoryGrow(d, delta, m) => cold {
+        let old = tri!(cx.store.memory_grow(cx.m.inst, m, get!(delta)));
+        set!(d, old);
+    }
+    MemoryFill(dst, val, len) => cold {
+        let (m, _, _) = extra!();
+        tri!(cx.store.memory_fill(cx.m.inst, m, get!(dst), get!(val) as u8, get!(len)));
+    }
+    MemoryCopy(dst, src, len) => cold {
+        let (dm, sm, _) = extra!();
+        let mems = (dm, sm);
+        tri!(cx.store.memory_copy(cx.m.inst, mems, get!(dst), get!(src), get!(len)));
+    }
+    MemoryInit(dst, src, len) => cold {
+        let (seg, m, _) = extra!();
+        let at = (m, seg);
+        tri!(cx.store.memory_init(cx.m.inst, at, get!(dst), get!(src), get!(len)));
+    }
+    DataDrop(seg) => cold { cx.store.data_drop(cx.m.inst, seg) }
+    TableGet(d, i, t) => cold {
+        let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+        let table = &cx.store.tables[t as usize];
+        let i = addr(get!(i), table.ty.table64);
+        match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
+            Some(&v) => set!(d, v),
+            None => return Err(Trap::TableOutOfBounds.into()),
+        }
+    }
+    TableSet(i, v, t) => cold {
+        let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+        let table = &mut cx.store.tables[t as usize];
+        let i = addr(get!(i), table.ty.table64);
+        match usize::try_from(i).ok().and_then(|i| table.elems.get_mut(i)) {
+            Some(slot) => *slot = get!(v),
+            None => return Err(Trap::TableOutOfBounds.into()),
+        }
+    }
+    TableSize(d, t) => cold {
+        let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
+        set!(d, cx.store.tables[t as usize].size())
+    }
+    TableGrow(d, init, delta) => cold {
+        let (t, _, _) = extra!();
+        let old = tri!(cx.store.table_grow(cx.m.inst, t, get!(delta), get!(init)));
+        set!(d, old)
+    }
+    TableFill(i, v, n) => cold {
+        let (t, _, _) = extra!();
+        tri!(cx.store.table_fill(cx.m.inst, t, get!(i), get!(v), get!(n)));
+    }
+    TableCopy(dst, src, n) => cold {
+        let (dt, st, _) = extra!();
+        let tables = (dt, st);
+        tri!(cx.store.table_copy(cx.m.inst, tables, get!(dst), get!(src), get!(n)));
+    }
+    TableInit(dst, src, n) => cold {
+        let (seg, t, _) = extra!();
+        let at = (t, seg);
+        tri!(cx.store.table_init(cx.m.inst, at, get!(dst), get!(src), get!(n)));
+    }
+    ElemDrop(seg) => cold { cx.store.elem_drop(cx.m.inst, seg) }
+    RefFunc(d, f) => cold {
+        let f = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+        set!(d, u64::from(f) + 1)
+    }
+    RefIsNull(d, a) => cold { un!(d, a, |x| u64::from(x == 0)) }
+    V128Unary(op, d, a) => cold { set128!(d, simd::unary(op, get128!(a))) }
+    V128Binary(op, d, a, b) => cold { set128!(d, simd::binary(op, get128!(a), get128!(b))) }
+    V128Ternary(op, d, a, b) => cold {
+        let (c, _, _) = extra!();
+        set128!(d, simd::ternary(op, get128!(a), get128!(b), get128!(c)))
+    }
+    V128Shift(op, d, a, b) => cold { set128!(d, simd::shift(op, get128!(a), get!(b) as u32)) }
+    V128Splat(op, d, a) => cold { set128!(d, simd::splat(op, get!(a))) }
+    V128Extract(op, lane, d, a) => cold { set!(d, simd::extract_lane(op, get128!(a), lane)) }
+    V128Replace(op, lane, d, a, x) => cold {
+        set128!(d, simd::replace_lane(op, get128!(a), get!(x), lane))
+    }
+    V128Test(op, d, a) => cold { set!(d, u64::from(simd::test(op, get128!(a)))) }
+    V128Shuffle(d, a, b) => cold {
+        let (i, _, _) = extra!();
+        let lanes = cx.m.code.consts[i as usize].to_le_bytes();
+        set128!(d, simd::shuffle(&lanes, get128!(a), get128!(b)))
+    }
+    V128Load(op, d, a, o) => cold {
+        prefixed_access(cx, Instr::V128Load(op, d, a, o), cx.m.mem0, 0)?;
+    }
+    V128Store(a, v, o) => cold {
+        prefixed_access(cx, Instr::V128Store(a, v, o), cx.m.mem0, 0)?;
+    }
+    V128LoadLane(w, lane, d, a, v) => cold {
+        prefixed_access(cx, Instr::V128LoadLane(w, lane, d, a, v), cx.m.mem0, 0)?;
+    }
+    V128StoreLane(w, lane, a, v) => cold {
+        prefixed_access(cx, Instr::V128StoreLane(w, lane, a, v), cx.m.mem0, 0)?;
+    }
 }
 
 #[inline(always)]
@@ -1366,27 +1450,4 @@ fn prefixed_access(cx: &mut Ctx<'_>, instr: Instr, mem: usize, offset_hi: u64) -
         _ => unreachable!("translator only prefixes memory accesses"),
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn opcodes_fit_the_table() {
-        // The last instruction declared has the largest opcode.
-        let last = Instr::V128StoreLane(simd::LaneWidth::B8, 0, 0, 0);
-        assert!(opcode(&last) < OPCODES);
-    }
-
-    #[test]
-    fn accumulator_forms_have_their_own_handlers() {
-        // `rare` runs instructions out of line without the accumulator.
-        let forms = Instr::acc_forms();
-        assert!(forms.len() > 200, "{} forms", forms.len());
-        for form in forms {
-            let own = HANDLERS[opcode(&form)] as usize != rare as Handler as usize;
-            assert!(own, "{form:?} has no handler of its own");
-        }
-    }
 }

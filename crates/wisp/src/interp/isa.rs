@@ -1,4 +1,4 @@
-//! The interpreter's internal bytecode.
+//! The interpreter's internal bytecode, defined once.
 //!
 //! Register machine: every operand names a cell of the current frame
 //! (`Reg`, an index relative to the frame base). A frame holds the
@@ -16,173 +16,276 @@
 //! before has just written (see `translate::use_accumulator`). A value
 //! passed on in a register is not stored and reloaded on the way, so
 //! dependent instructions do not wait for memory.
+//!
+//! # One definition
+//!
+//! The [`isa!`] invocation below is the only list of instructions. Each
+//! group names its operands and their *roles*, as types:
+//!
+//! - [`Dst`]: the one cell the instruction writes, after reading its
+//!   inputs, so the translator may retarget it (`local.set` fusion); the
+//!   handler leaves the value in the accumulator too;
+//! - [`Inout`]: a cell read and then written (a running sum);
+//! - [`Out`]: a cell written that may not be retargeted (a v128, or an
+//!   instruction that writes before it is done reading);
+//! - [`Src`]: a cell read;
+//! - [`Target`]: a branch target;
+//! - any other type: an immediate.
+//!
+//! From it come the [`Instr`] enum (whose variants are the encoders the
+//! translator calls), the register renaming, destination and branch-target
+//! accessors the translator uses, the accumulator rewrite
+//! ([`Instr::with_acc`]), the disassembly ([`std::fmt::Display`]), and
+//! [`for_each_instr!`], which hands the list of names to the dispatch so
+//! that its handler table names a handler for every instruction (a missing
+//! one does not compile). `+extra_reg` marks an instruction whose following
+//! `Extra` word holds a register in its first field.
+
+use std::fmt;
+
+use super::simd::{
+    BinOp, ExtractOp, LaneWidth, LoadOp, ReplaceOp, ShiftOp, SplatOp, TernOp, TestOp, UnOp,
+};
 
 /// A cell index relative to the frame base.
 pub(crate) type Reg = u32;
+/// A register an instruction writes, after reading its inputs: the
+/// translator may retarget it.
+pub(crate) type Dst = Reg;
+/// A register read and then written.
+pub(crate) type Inout = Reg;
+/// A register written that may not be retargeted.
+pub(crate) type Out = Reg;
+/// A register read.
+pub(crate) type Src = Reg;
+/// A branch target: an instruction index in the current function.
+pub(crate) type Target = u32;
 
 macro_rules! isa {
+    // The definition: groups of instructions with the same operands, then
+    // those without operands.
     (
+        $d:tt;
         $(
             $(#[doc = $gdoc:literal])*
-            group $group:ident $fields:tt: $ftys:tt {
-                $( $name:ident $( [ $($accf:ident: $accv:ident),* ] )? )*
+            group $group:ident $fields:tt {
+                $(
+                    $(#[doc = $doc:literal])*
+                    $name:ident $( [ $($accf:ident: $accv:ident),* ] )? $( +$flag:ident )?
+                )*
             }
         )*
-        other { $($other:tt)* }
+        nullary {
+            $( $(#[doc = $ndoc:literal])* $nullary:ident )*
+        }
+    ) => {
+        // Flattened: one entry per instruction, accumulator forms included,
+        // each carrying its operand list twice (as one token tree, and to
+        // be taken apart).
+        isa!(@flat $d;
+            [ $($(
+                { $(#[doc = $doc])* } $name $fields $fields [base $($($accf: $accv),*)?] [$($flag)?]
+                $($( { } $accv $fields $fields [form $accf] [] )*)?
+            )*)* ]
+            [ $( { $(#[doc = $ndoc])* } $nullary )* ]
+        );
+    };
+    (@flat $d:tt;
+        [ $(
+            { $(#[doc = $doc:literal])* } $name:ident $ftt:tt ( $($f:ident : $t:ident),* )
+            [ $($kind:tt)* ] [ $($flag:ident)? ]
+        )* ]
+        [ $( { $(#[doc = $ndoc:literal])* } $nullary:ident )* ]
     ) => {
         /// One interpreter instruction. `repr(u16)` puts the opcode in the
         /// first two bytes, where the dispatch reads it.
         #[derive(Debug, Clone, Copy, PartialEq)]
         #[repr(u16)]
         pub(crate) enum Instr {
-            $($(
-                $name $ftys,
-                $($( $accv $ftys, )*)?
-            )*)*
-            $($other)*
+            $( $(#[doc = $doc])* $name($($t),*), )*
+            $( $(#[doc = $ndoc])* $nullary, )*
         }
 
-        #[allow(unused_variables)]
+        /// Calls macro `m` with the name of every instruction, in opcode
+        /// order: `m! { I32Add I32AddA ... Return }`.
+        macro_rules! for_each_instr {
+            ($d m:ident) => { $d m! { $($name)* $($nullary)* } };
+        }
+        pub(crate) use for_each_instr;
+
+        #[allow(unused_variables, clippy::double_parens)]
         impl Instr {
-            /// Applies `f` to the registers of a grouped instruction;
-            /// `false` for the others.
-            fn map_group_regs(&mut self, f: &impl Fn(Reg) -> Reg) -> bool {
+            /// How many instructions there are; opcodes are below it.
+            pub(crate) const COUNT: usize =
+                [$(stringify!($name),)* $(stringify!($nullary),)*].len();
+
+            /// Applies `f` to every register operand. `Extra` words are left
+            /// alone: whether they hold registers depends on the instruction
+            /// they follow (see [`Instr::extra_has_reg`]).
+            pub(crate) fn map_regs(&mut self, f: &impl Fn(Reg) -> Reg) {
                 match self {
-                    $($(
-                        Instr::$name $fields $($( | Instr::$accv $fields )*)? => {
-                            isa!(@map $group f $fields);
-                            true
-                        }
-                    )*)*
-                    _ => false,
+                    $( Instr::$name($($f),*) => { $( isa!(@map $t $f f); )* } )*
+                    $( Instr::$nullary => {} )*
                 }
             }
 
-            /// The destination of a grouped instruction that has one.
-            fn group_dst_mut(&mut self) -> Option<&mut Reg> {
+            /// The destination register of an instruction that writes
+            /// exactly one register and reads its inputs first, so the
+            /// destination may be retargeted (the `local.set` fusion).
+            pub(crate) fn dst_mut(&mut self) -> Option<&mut Reg> {
                 match self {
-                    $($(
-                        Instr::$name $fields $($( | Instr::$accv $fields )*)? => {
-                            isa!(@dst $group $fields)
-                        }
-                    )*)*
-                    _ => None,
+                    $( Instr::$name($($f),*) => isa!(@dst $($t $f)*), )*
+                    $( Instr::$nullary => None, )*
                 }
             }
 
-            /// The target of a grouped conditional branch.
-            fn group_target_mut(&mut self) -> Option<&mut u32> {
+            /// The branch target of a jump, for back-patching.
+            pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
                 match self {
-                    $($(
-                        Instr::$name $fields $($( | Instr::$accv $fields )*)? => {
-                            isa!(@target $group $fields)
-                        }
-                    )*)*
-                    _ => None,
+                    $( Instr::$name($($f),*) => isa!(@target $($t $f)*), )*
+                    $( Instr::$nullary => None, )*
+                }
+            }
+
+            /// The register whose new value this instruction also leaves in
+            /// the accumulator: the one 64-bit cell it writes, if any.
+            pub(crate) fn acc_result(self) -> Option<Reg> {
+                match self {
+                    $( Instr::$name($($f),*) => isa!(@result $($t $f)*), )*
+                    $( Instr::$nullary => None, )*
                 }
             }
 
             /// The same instruction taking its operand register `r` from
-            /// the accumulator instead, if it has such a form.
+            /// the accumulator instead, if it has such a form. (Never a
+            /// register the instruction also writes after reading it.)
             pub(crate) fn with_acc(self, r: Reg) -> Option<Instr> {
                 match self {
-                    $($(
-                        Instr::$name $fields => {
-                            $($( if $accf == r { return Some(Instr::$accv $fields); } )*)?
-                            None
-                        }
-                    )*)*
-                    _ => self.other_with_acc(r),
+                    $( Instr::$name($($f),*) => isa!(@with_acc r; $ftt; [$($t $f)*]; $($kind)*), )*
+                    $( Instr::$nullary => None, )*
                 }
+            }
+
+            /// For an accumulator form, the name of the operand it takes
+            /// from the accumulator (as the definition names it).
+            pub(crate) const fn acc_operand(&self) -> Option<&'static str> {
+                match self {
+                    $( Instr::$name(..) => isa!(@acc_operand $($kind)*), )*
+                    $( Instr::$nullary => None, )*
+                }
+            }
+
+            /// Whether the `Extra` word after this instruction holds a
+            /// register in its first field.
+            pub(crate) fn extra_has_reg(&self) -> bool {
+                match self {
+                    $( Instr::$name(..) => isa!(@extra_reg $($flag)?), )*
+                    $( Instr::$nullary => false, )*
+                }
+            }
+
+            /// One instruction of each kind, with zero operands, in opcode
+            /// order.
+            #[cfg(test)]
+            pub(crate) fn all() -> Vec<Instr> {
+                vec![ $( isa!(@zeros $name $ftt), )* $( Instr::$nullary, )* ]
             }
 
             /// Every instruction that reads an operand from the accumulator.
             #[cfg(test)]
             pub(crate) fn acc_forms() -> Vec<Instr> {
-                let mut all = Vec::new();
-                $($($($(
-                    all.push(isa!(@zeros $accv $fields));
-                )*)?)*)*
-                all.extend(Instr::other_acc_forms());
-                all
+                Instr::all().into_iter().filter(|i| i.acc_operand().is_some()).collect()
+            }
+        }
+
+        /// The disassembly: the instruction's name and operands, registers
+        /// as `r5` (`acc:r5` when read from the accumulator), branch
+        /// targets as `@12`.
+        #[allow(unused_assignments, unused_variables)]
+        impl fmt::Display for Instr {
+            fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let acc = self.acc_operand();
+                match *self {
+                    $( Instr::$name($($f),*) => {
+                        out.write_str(concat!(stringify!($name), "("))?;
+                        let mut sep = "";
+                        $(
+                            out.write_str(sep)?;
+                            sep = ", ";
+                            isa!(@show out acc $t $f);
+                        )*
+                        out.write_str(")")
+                    } )*
+                    $( Instr::$nullary => out.write_str(stringify!($nullary)), )*
+                }
             }
         }
     };
-    (@zeros $v:ident ($($f:ident),*)) => {
-        Instr::$v($(isa!(@zero $f)),*)
+
+    (@map Dst $x:ident $g:ident) => { *$x = $g(*$x) };
+    (@map Inout $x:ident $g:ident) => { *$x = $g(*$x) };
+    (@map Out $x:ident $g:ident) => { *$x = $g(*$x) };
+    (@map Src $x:ident $g:ident) => { *$x = $g(*$x) };
+    (@map $t:ident $x:ident $g:ident) => {};
+
+    (@dst) => { None };
+    (@dst Dst $x:ident $($rest:tt)*) => { Some($x) };
+    (@dst $t:ident $x:ident $($rest:tt)*) => { isa!(@dst $($rest)*) };
+
+    (@target) => { None };
+    (@target Target $x:ident $($rest:tt)*) => { Some($x) };
+    (@target $t:ident $x:ident $($rest:tt)*) => { isa!(@target $($rest)*) };
+
+    (@result) => { None };
+    (@result Dst $x:ident $($rest:tt)*) => { Some($x) };
+    (@result Inout $x:ident $($rest:tt)*) => { Some($x) };
+    (@result $t:ident $x:ident $($rest:tt)*) => { isa!(@result $($rest)*) };
+
+    (@with_acc $r:ident; $ftt:tt; [$($tf:tt)*]; form $accf:ident) => { None };
+    (@with_acc $r:ident; $ftt:tt; [$($tf:tt)*]; base $($accf:ident : $accv:ident),*) => {{
+        if isa!(@inout_is $r; $($tf)*) {
+            return None;
+        }
+        $( if $accf == $r {
+            return Some(isa!(@make $accv $ftt));
+        } )*
+        None
+    }};
+    (@inout_is $r:ident;) => { false };
+    (@inout_is $r:ident; Inout $x:ident $($rest:tt)*) => { $x == $r || isa!(@inout_is $r; $($rest)*) };
+    (@inout_is $r:ident; $t:ident $x:ident $($rest:tt)*) => { isa!(@inout_is $r; $($rest)*) };
+    (@make $v:ident ( $($f:ident : $t:ident),* )) => { Instr::$v($($f),*) };
+
+    (@acc_operand form $f:ident) => { Some(stringify!($f)) };
+    (@acc_operand base $($x:tt)*) => { None };
+
+    (@extra_reg extra_reg) => { true };
+    (@extra_reg) => { false };
+
+    (@zeros $v:ident ( $($f:ident : $t:ident),* )) => {
+        // SAFETY: operands are integers and field-less enums whose first
+        // variant is 0, for which zero bits are a valid value.
+        Instr::$v($(unsafe { std::mem::zeroed::<$t>() }),*)
     };
-    (@zero $f:ident) => {
-        // SAFETY: operand fields are plain integers, for which zero is valid.
-        unsafe { std::mem::zeroed() }
+
+    (@show $out:ident $acc:ident Target $x:ident) => { write!($out, "@{}", $x)? };
+    (@show $out:ident $acc:ident Dst $x:ident) => { write!($out, "r{}", $x)? };
+    (@show $out:ident $acc:ident Inout $x:ident) => { write!($out, "r{}", $x)? };
+    (@show $out:ident $acc:ident Out $x:ident) => { write!($out, "r{}", $x)? };
+    (@show $out:ident $acc:ident Src $x:ident) => {
+        if $acc == Some(stringify!($x)) {
+            write!($out, "acc:r{}", $x)?
+        } else {
+            write!($out, "r{}", $x)?
+        }
     };
-    (@map binary $f:ident ($d:ident, $a:ident, $b:ident)) => {{
-        *$d = $f(*$d);
-        *$a = $f(*$a);
-        *$b = $f(*$b);
-    }};
-    (@map load_idx $f:ident ($o:ident, $d:ident, $a:ident, $b:ident)) => {{
-        *$d = $f(*$d);
-        *$a = $f(*$a);
-        *$b = $f(*$b);
-    }};
-    (@map load_idx_imm $f:ident ($o:ident, $d:ident, $a:ident, $i:ident)) => {{
-        *$d = $f(*$d);
-        *$a = $f(*$a);
-    }};
-    (@map store_idx $f:ident ($o:ident, $v:ident, $a:ident, $b:ident)) => {{
-        *$v = $f(*$v);
-        *$a = $f(*$a);
-        *$b = $f(*$b);
-    }};
-    (@map store_idx_imm $f:ident ($o:ident, $v:ident, $a:ident, $i:ident)) => {{
-        *$v = $f(*$v);
-        *$a = $f(*$a);
-    }};
-    (@map $group:ident $f:ident ($d:ident, $a:ident, $i:ident)) => {{
-        isa!(@map2 $group $f ($d, $a, $i));
-    }};
-    (@map unary $f:ident ($d:ident, $a:ident)) => {{
-        *$d = $f(*$d);
-        *$a = $f(*$a);
-    }};
-    (@map branch_reg $f:ident ($c:ident, $t:ident)) => {{
-        *$c = $f(*$c);
-    }};
-    (@map2 binary_imm $f:ident ($d:ident, $a:ident, $i:ident)) => {{
-        *$d = $f(*$d);
-        *$a = $f(*$a);
-    }};
-    (@map2 load $f:ident ($d:ident, $a:ident, $o:ident)) => {{
-        *$d = $f(*$d);
-        *$a = $f(*$a);
-    }};
-    (@map2 store $f:ident ($a:ident, $v:ident, $o:ident)) => {{
-        *$a = $f(*$a);
-        *$v = $f(*$v);
-    }};
-    (@map2 branch_cmp $f:ident ($a:ident, $b:ident, $t:ident)) => {{
-        *$a = $f(*$a);
-        *$b = $f(*$b);
-    }};
-    (@map2 branch_cmp_imm $f:ident ($a:ident, $i:ident, $t:ident)) => {{
-        *$a = $f(*$a);
-    }};
-    (@dst binary ($d:ident, $($rest:ident),*)) => { Some($d) };
-    (@dst unary ($d:ident, $($rest:ident),*)) => { Some($d) };
-    (@dst binary_imm ($d:ident, $($rest:ident),*)) => { Some($d) };
-    (@dst load ($d:ident, $($rest:ident),*)) => { Some($d) };
-    (@dst load_idx ($o:ident, $d:ident, $($rest:ident),*)) => { Some($d) };
-    (@dst load_idx_imm ($o:ident, $d:ident, $($rest:ident),*)) => { Some($d) };
-    (@dst $group:ident ($($rest:ident),*)) => { None };
-    (@target branch_cmp ($a:ident, $b:ident, $t:ident)) => { Some($t) };
-    (@target branch_cmp_imm ($a:ident, $i:ident, $t:ident)) => { Some($t) };
-    (@target branch_reg ($c:ident, $t:ident)) => { Some($t) };
-    (@target $group:ident ($($rest:ident),*)) => { None };
+    (@show $out:ident $acc:ident $t:ident $x:ident) => { write!($out, "{:?}", $x)? };
 }
 
 isa! {
+    $;
     /// `dst = lhs op rhs`.
-    group binary (d, a, b): (Reg, Reg, Reg) {
+    group binary (d: Dst, a: Src, b: Src) {
         I32Add [a: I32AddA, b: I32AddB]
         I32Sub [a: I32SubA, b: I32SubB]
         I32Mul [a: I32MulA, b: I32MulB]
@@ -246,7 +349,7 @@ isa! {
     }
     /// `dst = op src`; `Copy` moves one cell, `Copy2` a v128.
     /// Reinterpretations are free: cells hold raw bits.
-    group unary (d, a): (Reg, Reg) {
+    group unary (d: Dst, a: Src) {
         I32Eqz [a: I32EqzA]
         I64Eqz [a: I64EqzA]
         I32WrapI64 [a: I32WrapI64A]
@@ -264,10 +367,10 @@ isa! {
         I64TruncF64S I64TruncF64U F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U
         F32DemoteF64 F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
         I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U I64TruncSatF32S
-        I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U Copy2
+        I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U
     }
     /// `dst = lhs op immediate`; i64 forms sign-extend the immediate.
-    group binary_imm (d, a, i): (Reg, Reg, i32) {
+    group binary_imm (d: Dst, a: Src, i: i32) {
         I32AddImm [a: I32AddImmA]
         I32MulImm [a: I32MulImmA]
         I32AndImm [a: I32AndImmA]
@@ -310,7 +413,7 @@ isa! {
     /// Fused compare-and-branch, taken when the comparison holds (`Not`:
     /// when it does not, which for floats differs from the opposite
     /// comparison if an operand is NaN).
-    group branch_cmp (a, b, t): (Reg, Reg, u32) {
+    group branch_cmp (a: Src, b: Src, t: Target) {
         BrI32Eq [a: BrI32EqA, b: BrI32EqB]
         BrI32Ne [a: BrI32NeA, b: BrI32NeB]
         BrI32LtS [a: BrI32LtSA, b: BrI32LtSB]
@@ -352,7 +455,7 @@ isa! {
         BrF64NotLe [a: BrF64NotLeA, b: BrF64NotLeB]
         BrF64NotGe [a: BrF64NotGeA, b: BrF64NotGeB]
     }
-    group branch_cmp_imm (a, i, t): (Reg, i32, u32) {
+    group branch_cmp_imm (a: Src, i: i32, t: Target) {
         BrI32EqImm [a: BrI32EqImmA]
         BrI32NeImm [a: BrI32NeImmA]
         BrI32LtSImm [a: BrI32LtSImmA]
@@ -365,14 +468,14 @@ isa! {
         BrI32GeUImm [a: BrI32GeUImmA]
     }
     /// Jump when the i32 (`64`: i64) in the register is non-zero or zero.
-    group branch_reg (c, t): (Reg, u32) {
+    group branch_reg (c: Src, t: Target) {
         BrIfNez [c: BrIfNezA]
         BrIfEqz [c: BrIfEqzA]
         BrIfNez64 [c: BrIfNez64A]
         BrIfEqz64 [c: BrIfEqz64A]
     }
     /// Loads from memory 0: (dst, address, static offset).
-    group load (d, a, o): (Reg, Reg, u32) {
+    group load (d: Dst, a: Src, o: u32) {
         Load32 [a: Load32A]
         Load64 [a: Load64A]
         Load8U [a: Load8UA]
@@ -388,7 +491,7 @@ isa! {
     /// Indexing an array is an `i32.add` feeding a load.
     /// `Load32Scaled` and `Load64Scaled` shift the index left by 2 and 3
     /// first: an element of an array of 4- or 8-byte values.
-    group load_idx (o, d, a, b): (u16, Reg, Reg, Reg) {
+    group load_idx (o: u16, d: Dst, a: Src, b: Src) {
         Load32Idx [a: Load32IdxA, b: Load32IdxB]
         Load64Idx [a: Load64IdxA, b: Load64IdxB]
         Load8UIdx [a: Load8UIdxA, b: Load8UIdxB]
@@ -401,7 +504,7 @@ isa! {
     /// `load_idx` with an immediate in place of the index register:
     /// (offset, dst, base, immediate). A pointer plus a constant (a field,
     /// an array at a fixed address) feeding a load.
-    group load_idx_imm (o, d, a, i): (u16, Reg, Reg, i32) {
+    group load_idx_imm (o: u16, d: Dst, a: Src, i: i32) {
         Load32IdxImm [a: Load32IdxImmA]
         Load64IdxImm [a: Load64IdxImmA]
         Load8UIdxImm [a: Load8UIdxImmA]
@@ -413,7 +516,7 @@ isa! {
     /// offset: (offset, value, base, index), the operands in the order of
     /// `load_idx`. `Store32Scaled` and `Store64Scaled` shift the index left
     /// by 2 and 3 first.
-    group store_idx (o, v, a, b): (u16, Reg, Reg, Reg) {
+    group store_idx (o: u16, v: Src, a: Src, b: Src) {
         Store8Idx [a: Store8IdxA, b: Store8IdxB, v: Store8IdxV]
         Store16Idx [a: Store16IdxA, b: Store16IdxB, v: Store16IdxV]
         Store32Idx [a: Store32IdxA, b: Store32IdxB, v: Store32IdxV]
@@ -423,371 +526,283 @@ isa! {
     }
     /// `store_idx` with an immediate in place of the index register:
     /// (offset, value, base, immediate).
-    group store_idx_imm (o, v, a, i): (u16, Reg, Reg, i32) {
+    group store_idx_imm (o: u16, v: Src, a: Src, i: i32) {
         Store8IdxImm [a: Store8IdxImmA, v: Store8IdxImmV]
         Store16IdxImm [a: Store16IdxImmA, v: Store16IdxImmV]
         Store32IdxImm [a: Store32IdxImmA, v: Store32IdxImmV]
         Store64IdxImm [a: Store64IdxImmA, v: Store64IdxImmV]
     }
     /// Stores to memory 0: (address, value, static offset).
-    group store (a, v, o): (Reg, Reg, u32) {
+    group store (a: Src, v: Src, o: u32) {
         Store8 [a: Store8A, v: Store8V]
         Store16 [a: Store16A, v: Store16V]
         Store32 [a: Store32A, v: Store32V]
         Store64 [a: Store64A, v: Store64V]
     }
-    other {
+    /// Rotations fused with an xor, by a constant `k` below the width:
+    /// `XorRotl` is `dst = rotl(a ^ b, k)`, `RotlXor` is `dst = rotl(a, k) ^ b`
+    /// (the rounds of hashes and ciphers are chains of these); `I32AddShl`
+    /// is `dst = a + (b << k)`, indexing an array of 2^k-byte elements.
+    group shifted (k: u8, d: Dst, a: Src, b: Src) {
+        I32XorRotl [a: I32XorRotlA, b: I32XorRotlB]
+        I64XorRotl [a: I64XorRotlA, b: I64XorRotlB]
+        I32RotlXor [a: I32RotlXorA, b: I32RotlXorB]
+        I64RotlXor [a: I64RotlXorA, b: I64RotlXorB]
+        I32AddShl [a: I32AddShlA, b: I32AddShlB]
+    }
+    /// `dst += a * b`, reading `dst` as well: an add of a product to a
+    /// running sum.
+    group mul_add (d: Inout, a: Src, b: Src) {
+        I32MulAdd [a: I32MulAddA, b: I32MulAddB]
+        I64MulAdd [a: I64MulAddA, b: I64MulAddB]
+    }
+    group words (a: u32, b: u32, c: u32) {
         /// Operand words for the preceding instruction.
-        Extra(u32, u32, u32),
-        /// `dst = rotl(a ^ b, k)`: (k, dst, a, b), `k` below the width. The
-        /// rounds of hashes and ciphers are chains of these.
-        I32XorRotl(u8, Reg, Reg, Reg),
-        I64XorRotl(u8, Reg, Reg, Reg),
-        /// `dst = rotl(a, k) ^ b`: (k, dst, a, b), `k` below the width; the
-        /// other order of the same rounds.
-        I32RotlXor(u8, Reg, Reg, Reg),
-        I64RotlXor(u8, Reg, Reg, Reg),
-        /// `I32RotlXor`/`I64RotlXor` with `a` (`A`) or `b` (`B`) in the accumulator.
-        I32RotlXorA(u8, Reg, Reg, Reg),
-        I32RotlXorB(u8, Reg, Reg, Reg),
-        I64RotlXorA(u8, Reg, Reg, Reg),
-        I64RotlXorB(u8, Reg, Reg, Reg),
-        /// `dst = a + (b << k)`: (k, dst, a, b), `k` below 32. Indexing an
-        /// array of 2^k-byte elements.
-        I32AddShl(u8, Reg, Reg, Reg),
-        I32AddShlA(u8, Reg, Reg, Reg),
-        I32AddShlB(u8, Reg, Reg, Reg),
-        /// `dst += a * b`: (dst, a, b), reading `dst` as well; an add of a
-        /// product to a running sum.
-        I32MulAdd(Reg, Reg, Reg),
-        I64MulAdd(Reg, Reg, Reg),
-        /// `I32MulAdd`/`I64MulAdd` with `a` (`A`) or `b` (`B`) in the accumulator.
-        I32MulAddA(Reg, Reg, Reg),
-        I32MulAddB(Reg, Reg, Reg),
-        I64MulAddA(Reg, Reg, Reg),
-        I64MulAddB(Reg, Reg, Reg),
-        /// `I32XorRotl`/`I64XorRotl` with `a` (`A`) or `b` (`B`) in the accumulator.
-        I32XorRotlA(u8, Reg, Reg, Reg),
-        I32XorRotlB(u8, Reg, Reg, Reg),
-        I64XorRotlA(u8, Reg, Reg, Reg),
-        I64XorRotlB(u8, Reg, Reg, Reg),
+        Extra
+    }
+    group control (n: u32) {
         /// Charge fuel for the straight-line code that follows (fuel metering).
-        Fuel(u32),
-        /// Trap if the engine's epoch has reached the store's deadline.
-        EpochCheck,
-        /// Trap with `unreachable`.
-        Unreachable,
+        Fuel
+        /// Drop data segment `n`.
+        DataDrop
+        /// Drop element segment `n`.
+        ElemDrop
+    }
+    group jump (t: Target) {
         /// Unconditional jump.
-        Br(u32),
+        Br
+    }
+    group br_table (c: Src, len: u32) {
         /// Jump through a table: followed by `len + 1` `Br` entries, the last the default.
-        BrTable(Reg, u32),
-        /// `BrTable` with the index in the accumulator.
-        BrTableA(Reg, u32),
-        /// Return; results are already in the first cells of the frame.
-        Return,
+        BrTable [c: BrTableA]
+    }
+    group return_reg (r: Src) {
         /// Move one cell into the first cell of the frame and return.
-        Return1(Reg),
-        /// `Return1` of the accumulator.
-        Return1A(Reg),
+        Return1 [r: Return1A]
+    }
+    group return_imm (v: i32) {
         /// Return an i32 constant.
-        ReturnImm(i32),
-        /// Call function `func` of the current instance with arguments starting at `base`.
-        Call(u32, Reg),
+        ReturnImm
+    }
+    group call (f: u32, base: Src) {
+        /// Call function `f` of the current instance with arguments starting at `base`.
+        Call
+        /// Tail call: like `Call`, but the callee replaces the current frame.
+        ReturnCall
+    }
+    group call_indirect (index: Src, base: Src, ty: u32) {
         /// `call_indirect` of signature `ty` (the engine's id, not the
         /// module's type index) with the table index in a register,
         /// arguments at `base`; followed by `Extra(table, 0, 0)`.
-        CallIndirect(Reg, Reg, u32),
-        /// Tail call: like `Call`, but the callee replaces the current frame.
-        ReturnCall(u32, Reg),
+        CallIndirect
         /// Tail `call_indirect`; followed by `Extra(table, 0, 0)`.
-        ReturnCallIndirect(Reg, Reg, u32),
-        /// Call the function reference in the first register, arguments at `base`.
-        CallRef(Reg, Reg),
+        ReturnCallIndirect
+    }
+    group call_ref (func: Src, base: Src) {
+        /// Call the function reference in `func`, arguments at `base`.
+        CallRef
         /// Tail call through a function reference.
-        ReturnCallRef(Reg, Reg),
-        /// (dst, src): traps with "null reference" if the reference is null.
-        RefAsNonNull(Reg, Reg),
-        /// Load 32-bit and 64-bit constants.
-        Const32(Reg, u32),
-        Const64(Reg, u64),
+        ReturnCallRef
+    }
+    group ref_unary (d: Dst, a: Src) {
+        /// 1 if the reference is null.
+        RefIsNull
+    }
+    group ref_as_non_null (d: Out, a: Src) {
+        /// Traps with "null reference" if the reference is null.
+        RefAsNonNull
+    }
+    group const32 (d: Dst, v: u32) {
+        /// Load a 32-bit constant.
+        Const32
+    }
+    group const64 (d: Dst, v: u64) {
+        /// Load a 64-bit constant.
+        Const64
+    }
+    group const128 (d: Out, i: u32) {
         /// Load a v128 constant from the function's constant pool.
-        ConstV128(Reg, u32),
-        /// `dst = cond ? a : b`, followed by `Extra(cond, 0, 0)`; `Select2` for v128.
-        Select(Reg, Reg, Reg),
-        Select2(Reg, Reg, Reg),
-        /// Globals: (register, global index); the `2` forms move a v128.
-        GlobalGet(Reg, u32),
-        GlobalSet(Reg, u32),
-        /// `GlobalSet` of the accumulator.
-        GlobalSetA(Reg, u32),
-        GlobalGet2(Reg, u32),
-        GlobalSet2(Reg, u32),
+        ConstV128
+    }
+    group select (d: Out, a: Src, b: Src) {
+        /// `dst = cond ? a : b`, followed by `Extra(cond, 0, 0)`.
+        Select +extra_reg
+        /// `Select` of v128 values.
+        Select2 +extra_reg
+    }
+    group copy2 (d: Out, a: Src) {
+        /// Copy a v128 (two cells).
+        Copy2
+    }
+    group global_get (d: Dst, g: u32) {
+        /// Read global `g` of the current instance.
+        GlobalGet
+    }
+    group global_set (r: Src, g: u32) {
+        /// Write global `g` of the current instance.
+        GlobalSet [r: GlobalSetA]
+        /// Write a v128 global.
+        GlobalSet2
+    }
+    group global_get2 (d: Out, g: u32) {
+        /// Read a v128 global.
+        GlobalGet2
+    }
+    group mem_arg (memory: u32, offset_hi: u32) {
         /// Memory access to another memory or with an offset beyond u32:
         /// the plain instruction is preceded by `MemArg(memory, offset_hi)`,
         /// whose values override memory 0 and extend the offset.
-        MemArg(u32, u32),
-        /// (dst, memory)
-        MemorySize(Reg, u32),
-        /// (dst = old size or -1, delta, memory)
-        MemoryGrow(Reg, Reg, u32),
+        MemArg
+    }
+    group size (d: Dst, index: u32) {
+        /// The size of memory `index` in pages.
+        MemorySize
+        /// The size of table `index`.
+        TableSize
+    }
+    group memory_grow (d: Out, delta: Src, memory: u32) {
+        /// `d` = old size or -1.
+        MemoryGrow
+    }
+    group bulk (a: Src, b: Src, c: Src) {
         /// (dst, value, len), followed by `Extra(memory, 0, 0)`.
-        MemoryFill(Reg, Reg, Reg),
+        MemoryFill
         /// (dst, src, len), followed by `Extra(dst memory, src memory, 0)`.
-        MemoryCopy(Reg, Reg, Reg),
+        MemoryCopy
         /// (dst, src, len), followed by `Extra(segment, memory, 0)`.
-        MemoryInit(Reg, Reg, Reg),
-        DataDrop(u32),
-        /// (dst, index, table)
-        TableGet(Reg, Reg, u32),
-        /// (index, value, table)
-        TableSet(Reg, Reg, u32),
-        /// (dst, table)
-        TableSize(Reg, u32),
-        /// (dst = old size or -1, init value, delta), followed by `Extra(table, 0, 0)`.
-        TableGrow(Reg, Reg, Reg),
+        MemoryInit
         /// (index, value, len), followed by `Extra(table, 0, 0)`.
-        TableFill(Reg, Reg, Reg),
+        TableFill
         /// (dst, src, len), followed by `Extra(dst table, src table, 0)`.
-        TableCopy(Reg, Reg, Reg),
+        TableCopy
         /// (dst, src, len), followed by `Extra(segment, table, 0)`.
-        TableInit(Reg, Reg, Reg),
-        ElemDrop(u32),
-        /// (dst, function index)
-        RefFunc(Reg, u32),
-        /// (dst, src): 1 if the reference is null.
-        RefIsNull(Reg, Reg),
-        /// SIMD, by shape; see `simd.rs` for the operators.
-        V128Unary(crate::interp::simd::UnOp, Reg, Reg),
-        V128Binary(crate::interp::simd::BinOp, Reg, Reg, Reg),
-        /// (op, dst, a, b), followed by `Extra(c, 0, 0)`.
-        V128Ternary(crate::interp::simd::TernOp, Reg, Reg, Reg),
-        V128Shift(crate::interp::simd::ShiftOp, Reg, Reg, Reg),
-        V128Splat(crate::interp::simd::SplatOp, Reg, Reg),
-        V128Extract(crate::interp::simd::ExtractOp, u8, Reg, Reg),
-        V128Replace(crate::interp::simd::ReplaceOp, u8, Reg, Reg, Reg),
-        V128Test(crate::interp::simd::TestOp, Reg, Reg),
-        /// (dst, a, b), followed by `Extra(pool index, 0, 0)` naming the lane pattern.
-        V128Shuffle(Reg, Reg, Reg),
-        /// (op, dst, address, offset)
-        V128Load(crate::interp::simd::LoadOp, Reg, Reg, u32),
-        /// (address, value, offset)
-        V128Store(Reg, Reg, u32),
-        /// (width, lane, dst, address, vector), followed by `Extra(offset, 0, 0)`.
-        V128LoadLane(crate::interp::simd::LaneWidth, u8, Reg, Reg, Reg),
-        /// (width, lane, address, vector), followed by `Extra(offset, 0, 0)`.
-        V128StoreLane(crate::interp::simd::LaneWidth, u8, Reg, Reg),
+        TableInit
+    }
+    group table_get (d: Dst, i: Src, table: u32) {
+        /// Read element `i` of a table.
+        TableGet
+    }
+    group table_set (i: Src, v: Src, table: u32) {
+        /// Write element `i` of a table.
+        TableSet
+    }
+    group table_grow (d: Out, init: Src, delta: Src) {
+        /// `d` = old size or -1; followed by `Extra(table, 0, 0)`.
+        TableGrow
+    }
+    group ref_func (d: Dst, f: u32) {
+        /// A reference to function `f` of the current instance.
+        RefFunc
+    }
+    // SIMD, by shape; see `simd.rs` for the operators.
+    group v128_unary (op: UnOp, d: Out, a: Src) {
+        V128Unary
+    }
+    group v128_binary (op: BinOp, d: Out, a: Src, b: Src) {
+        V128Binary
+    }
+    group v128_ternary (op: TernOp, d: Out, a: Src, b: Src) {
+        /// Followed by `Extra(c, 0, 0)`, the third operand.
+        V128Ternary +extra_reg
+    }
+    group v128_shift (op: ShiftOp, d: Out, a: Src, b: Src) {
+        V128Shift
+    }
+    group v128_splat (op: SplatOp, d: Out, a: Src) {
+        V128Splat
+    }
+    group v128_extract (op: ExtractOp, lane: u8, d: Out, a: Src) {
+        V128Extract
+    }
+    group v128_replace (op: ReplaceOp, lane: u8, d: Out, a: Src, x: Src) {
+        V128Replace
+    }
+    group v128_test (op: TestOp, d: Out, a: Src) {
+        V128Test
+    }
+    group v128_shuffle (d: Out, a: Src, b: Src) {
+        /// Followed by `Extra(pool index, 0, 0)` naming the lane pattern.
+        V128Shuffle
+    }
+    group v128_load (op: LoadOp, d: Out, a: Src, o: u32) {
+        V128Load
+    }
+    group v128_store (a: Src, v: Src, o: u32) {
+        V128Store
+    }
+    group v128_load_lane (w: LaneWidth, lane: u8, d: Out, a: Src, v: Src) {
+        /// Followed by `Extra(offset, 0, 0)`.
+        V128LoadLane
+    }
+    group v128_store_lane (w: LaneWidth, lane: u8, a: Src, v: Src) {
+        /// Followed by `Extra(offset, 0, 0)`.
+        V128StoreLane
+    }
+    nullary {
+        /// Trap if the engine's epoch has reached the store's deadline.
+        EpochCheck
+        /// Trap with `unreachable`.
+        Unreachable
+        /// Return; results are already in the first cells of the frame.
+        Return
     }
 }
 
 const _: () = assert!(std::mem::size_of::<Instr>() == 16);
 
-impl Instr {
-    /// The branch target of a jump, for back-patching.
-    pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
-        match self {
-            Instr::Br(t) => Some(t),
-            _ => self.group_target_mut(),
+#[cfg(test)]
+mod tests {
+    use super::Instr::*;
+    use super::*;
+
+    #[test]
+    fn opcodes_are_the_order_of_the_definition() {
+        let all = Instr::all();
+        assert_eq!(all.len(), Instr::COUNT);
+        for (index, instr) in all.iter().enumerate() {
+            // SAFETY: a `repr(u16)` enum starts with its `u16` discriminant.
+            let opcode = unsafe { *(instr as *const Instr).cast::<u16>() };
+            assert_eq!(opcode as usize, index, "{instr:?}");
         }
     }
 
-    /// Applies `f` to every register operand. `Extra` words are left alone:
-    /// whether they hold registers depends on the instruction they follow
-    /// (see [`Instr::extra_has_reg`]).
-    pub(crate) fn map_regs(&mut self, f: &impl Fn(Reg) -> Reg) {
-        use Instr::*;
-        if self.map_group_regs(f) {
-            return;
-        }
-        match self {
-            Extra(..) | Unreachable | Br(_) | Return | ReturnImm(_) | MemArg(..) | DataDrop(_)
-            | ElemDrop(_) | Fuel(_) | EpochCheck => {}
-            BrTable(r, _)
-            | BrTableA(r, _)
-            | Return1(r)
-            | Return1A(r)
-            | Call(_, r)
-            | ReturnCall(_, r)
-            | Const32(r, _)
-            | Const64(r, _)
-            | ConstV128(r, _)
-            | GlobalGet(r, _)
-            | GlobalSet(r, _)
-            | GlobalSetA(r, _)
-            | GlobalGet2(r, _)
-            | GlobalSet2(r, _)
-            | MemorySize(r, _)
-            | TableSize(r, _)
-            | RefFunc(r, _) => *r = f(*r),
-            CallIndirect(a, b, _)
-            | ReturnCallIndirect(a, b, _)
-            | CallRef(a, b)
-            | ReturnCallRef(a, b)
-            | RefAsNonNull(a, b)
-            | RefIsNull(a, b)
-            | MemoryGrow(a, b, _)
-            | TableGet(a, b, _)
-            | TableSet(a, b, _)
-            | V128Unary(_, a, b)
-            | V128Splat(_, a, b)
-            | V128Extract(_, _, a, b)
-            | V128Test(_, a, b)
-            | V128Load(_, a, b, _)
-            | V128Store(a, b, _)
-            | V128StoreLane(_, _, a, b) => {
-                *a = f(*a);
-                *b = f(*b);
-            }
-            Select(a, b, c)
-            | Select2(a, b, c)
-            | I32MulAdd(a, b, c)
-            | I64MulAdd(a, b, c)
-            | I32MulAddA(a, b, c)
-            | I32MulAddB(a, b, c)
-            | I64MulAddA(a, b, c)
-            | I64MulAddB(a, b, c)
-            | MemoryFill(a, b, c)
-            | MemoryCopy(a, b, c)
-            | MemoryInit(a, b, c)
-            | TableGrow(a, b, c)
-            | TableFill(a, b, c)
-            | TableCopy(a, b, c)
-            | TableInit(a, b, c)
-            | V128Binary(_, a, b, c)
-            | V128Ternary(_, a, b, c)
-            | V128Shift(_, a, b, c)
-            | V128Replace(_, _, a, b, c)
-            | V128Shuffle(a, b, c)
-            | I32XorRotl(_, a, b, c)
-            | I64XorRotl(_, a, b, c)
-            | I32XorRotlA(_, a, b, c)
-            | I32XorRotlB(_, a, b, c)
-            | I64XorRotlA(_, a, b, c)
-            | I64XorRotlB(_, a, b, c)
-            | I32AddShl(_, a, b, c)
-            | I32AddShlA(_, a, b, c)
-            | I32AddShlB(_, a, b, c)
-            | I32RotlXor(_, a, b, c)
-            | I64RotlXor(_, a, b, c)
-            | I32RotlXorA(_, a, b, c)
-            | I32RotlXorB(_, a, b, c)
-            | I64RotlXorA(_, a, b, c)
-            | I64RotlXorB(_, a, b, c)
-            | V128LoadLane(_, _, a, b, c) => {
-                *a = f(*a);
-                *b = f(*b);
-                *c = f(*c);
-            }
-            _ => unreachable!("map_group_regs covers the remaining instructions"),
-        }
+    #[test]
+    fn roles_give_destinations_targets_and_registers() {
+        assert_eq!(I32Add(5, 0, 1).dst_mut().copied(), Some(5));
+        assert_eq!(I32MulAdd(5, 0, 1).dst_mut().copied(), None);
+        assert_eq!(I32MulAdd(5, 0, 1).acc_result(), Some(5));
+        assert_eq!(Copy2(5, 0).acc_result(), None);
+        assert_eq!(BrI32LtSImm(3, 7, 12).target_mut().copied(), Some(12));
+        assert_eq!(Br(9).target_mut().copied(), Some(9));
+        let mut call = CallIndirect(1, 2, 77);
+        call.map_regs(&|r| r + 10);
+        assert_eq!(call, CallIndirect(11, 12, 77), "the signature id is no register");
+        let mut load = Load32Idx(8, 1, 2, 3);
+        load.map_regs(&|r| r * 2);
+        assert_eq!(load, Load32Idx(8, 2, 4, 6), "the offset is no register");
+        assert!(Select(0, 1, 2).extra_has_reg() && !MemoryFill(0, 1, 2).extra_has_reg());
     }
 
-    /// Whether the `Extra` word after this instruction holds a register in
-    /// its first field.
-    pub(crate) fn extra_has_reg(&self) -> bool {
-        matches!(self, Instr::Select(..) | Instr::Select2(..) | Instr::V128Ternary(..))
+    #[test]
+    fn accumulator_forms_follow_the_definition() {
+        assert_eq!(I32Sub(5, 0, 1).with_acc(1), Some(I32SubB(5, 0, 1)));
+        assert_eq!(I32Sub(5, 1, 1).with_acc(1), Some(I32SubA(5, 1, 1)));
+        assert_eq!(Store32(3, 8, 0).with_acc(8), Some(Store32V(3, 8, 0)));
+        assert_eq!(I32SubB(5, 0, 1).with_acc(0), None, "forms are not rewritten again");
+        assert_eq!(F32Min(5, 0, 1).with_acc(0), None, "no form");
+        // A running sum read from the accumulator would be written twice.
+        assert_eq!(I32MulAdd(4, 4, 1).with_acc(4), None);
+        assert_eq!(I32MulAdd(4, 0, 1).with_acc(1), Some(I32MulAddB(4, 0, 1)));
+        assert_eq!(I32SubB(0, 0, 0).acc_operand(), Some("b"));
+        assert!(Instr::acc_forms().len() > 200);
     }
 
-    /// The destination register of an instruction that writes exactly one
-    /// register and reads its inputs first, so the destination may be
-    /// retargeted (the `local.set` fusion).
-    pub(crate) fn dst_mut(&mut self) -> Option<&mut Reg> {
-        use Instr::*;
-        match self {
-            Copy2(..) => None,
-            Const32(d, _)
-            | Const64(d, _)
-            | GlobalGet(d, _)
-            | MemorySize(d, _)
-            | TableGet(d, ..)
-            | TableSize(d, _)
-            | RefFunc(d, _)
-            | RefIsNull(d, _)
-            | I32XorRotl(_, d, ..)
-            | I64XorRotl(_, d, ..)
-            | I32XorRotlA(_, d, ..)
-            | I32XorRotlB(_, d, ..)
-            | I64XorRotlA(_, d, ..)
-            | I64XorRotlB(_, d, ..)
-            | I32AddShl(_, d, ..)
-            | I32AddShlA(_, d, ..)
-            | I32AddShlB(_, d, ..)
-            | I32RotlXor(_, d, ..)
-            | I64RotlXor(_, d, ..)
-            | I32RotlXorA(_, d, ..)
-            | I32RotlXorB(_, d, ..)
-            | I64RotlXorA(_, d, ..)
-            | I64RotlXorB(_, d, ..) => Some(d),
-            _ => self.group_dst_mut(),
-        }
-    }
-
-    /// The register whose new value this instruction also leaves in the
-    /// accumulator: the destination of every instruction that writes one
-    /// 64-bit cell and has its own handler (see `dispatch`).
-    pub(crate) fn acc_result(mut self) -> Option<Reg> {
-        use Instr::*;
-        match self {
-            // Run out of line by `rare`, which does not set the accumulator.
-            MemorySize(..) | TableGet(..) | TableSize(..) | RefFunc(..) | RefIsNull(..) => None,
-            // Not retargetable (they read their destination), but the
-            // handlers leave the sum in the accumulator.
-            I32MulAdd(d, ..)
-            | I32MulAddA(d, ..)
-            | I32MulAddB(d, ..)
-            | I64MulAdd(d, ..)
-            | I64MulAddA(d, ..)
-            | I64MulAddB(d, ..) => Some(d),
-            _ => self.dst_mut().copied(),
-        }
-    }
-
-    /// `with_acc` for the instructions outside the groups.
-    fn other_with_acc(self, r: Reg) -> Option<Instr> {
-        use Instr::*;
-        Some(match self {
-            I32XorRotl(k, d, a, b) if a == r => I32XorRotlA(k, d, a, b),
-            I32XorRotl(k, d, a, b) if b == r => I32XorRotlB(k, d, a, b),
-            I64XorRotl(k, d, a, b) if a == r => I64XorRotlA(k, d, a, b),
-            I64XorRotl(k, d, a, b) if b == r => I64XorRotlB(k, d, a, b),
-            I32AddShl(k, d, a, b) if a == r => I32AddShlA(k, d, a, b),
-            I32AddShl(k, d, a, b) if b == r => I32AddShlB(k, d, a, b),
-            I32RotlXor(k, d, a, b) if a == r => I32RotlXorA(k, d, a, b),
-            I32RotlXor(k, d, a, b) if b == r => I32RotlXorB(k, d, a, b),
-            I64RotlXor(k, d, a, b) if a == r => I64RotlXorA(k, d, a, b),
-            I64RotlXor(k, d, a, b) if b == r => I64RotlXorB(k, d, a, b),
-            I32MulAdd(d, a, b) if a == r && d != r => I32MulAddA(d, a, b),
-            I32MulAdd(d, a, b) if b == r && d != r => I32MulAddB(d, a, b),
-            I64MulAdd(d, a, b) if a == r && d != r => I64MulAddA(d, a, b),
-            I64MulAdd(d, a, b) if b == r && d != r => I64MulAddB(d, a, b),
-            BrTable(c, n) if c == r => BrTableA(c, n),
-            Return1(c) if c == r => Return1A(c),
-            GlobalSet(c, g) if c == r => GlobalSetA(c, g),
-            _ => return None,
-        })
-    }
-
-    /// The forms `other_with_acc` produces.
-    #[cfg(test)]
-    fn other_acc_forms() -> [Instr; 17] {
-        use Instr::*;
-        [
-            I32RotlXorA(0, 0, 0, 0),
-            I32RotlXorB(0, 0, 0, 0),
-            I64RotlXorA(0, 0, 0, 0),
-            I64RotlXorB(0, 0, 0, 0),
-            I32MulAddA(0, 0, 0),
-            I32MulAddB(0, 0, 0),
-            I64MulAddA(0, 0, 0),
-            I64MulAddB(0, 0, 0),
-            I32AddShlA(0, 0, 0, 0),
-            I32AddShlB(0, 0, 0, 0),
-            I32XorRotlA(0, 0, 0, 0),
-            I32XorRotlB(0, 0, 0, 0),
-            I64XorRotlA(0, 0, 0, 0),
-            I64XorRotlB(0, 0, 0, 0),
-            BrTableA(0, 0),
-            Return1A(0),
-            GlobalSetA(0, 0),
-        ]
+    #[test]
+    fn disassembly_names_roles() {
+        assert_eq!(I32AddB(5, 0, 1).to_string(), "I32AddB(r5, r0, acc:r1)");
+        assert_eq!(Load32Idx(8, 1, 2, 3).to_string(), "Load32Idx(8, r1, r2, r3)");
+        assert_eq!(BrIfNez(4, 17).to_string(), "BrIfNez(r4, @17)");
+        assert_eq!(Return.to_string(), "Return");
+        assert_eq!(V128Unary(UnOp::I8x16Abs, 2, 4).to_string(), "V128Unary(I8x16Abs, r2, r4)");
     }
 }
