@@ -40,6 +40,8 @@
 
 mod artifact;
 mod bulk;
+mod call;
+mod compiled;
 mod config;
 mod engine;
 mod error;
@@ -51,19 +53,10 @@ pub mod linked;
 mod linker;
 mod module;
 mod store;
+mod stored;
 mod trap;
 mod values;
 mod vm;
-
-/// Calls store function `func` in the store's tier: parameters in `cells`,
-/// results written back from cell 0.
-pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> Result<()> {
-    if store.inner.vm.is_some() {
-        vm::compiled::invoke(store, func, cells)
-    } else {
-        interp::invoke(store, func, cells)
-    }
-}
 
 pub use config::{Config, Strategy};
 pub use engine::Engine;

@@ -1018,7 +1018,7 @@ handlers! {
             if f >= cx.m.num_imported {
                 cx.enter(cx.m.inst, f, base).map(|()| false)
             } else {
-                let func = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+                let func = cx.store.func_index_of(cx.m.inst, f);
                 cx.call(func, base)
             }
         );
@@ -1032,7 +1032,7 @@ handlers! {
         call!(cx, cx.call(func, base));
     }
     ReturnCall(f, base) => {
-        let func = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+        let func = cx.store.func_index_of(cx.m.inst, f);
         call!(cx, cx.tail_call(func, base));
     }
     ReturnCallIndirect(index, base, ty) => {
@@ -1044,12 +1044,11 @@ handlers! {
         call!(cx, cx.tail_call(func, base));
     }
     GlobalGet(d, g) => {
-        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-        set!(d, cx.store.globals[g as usize].value as u64)
+        let g = cx.store.global_of(cx.m.inst, g).value;
+        set!(d, g as u64)
     }
     GlobalSet(r, g) [GlobalSetA r] => {
-        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-        cx.store.globals[g as usize].value = u128::from(get!(r));
+        cx.store.global_of_mut(cx.m.inst, g).value = u128::from(get!(r));
     }
 }
 
@@ -1118,13 +1117,13 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
     use Instr as I;
     match instr {
         I::Extra(..) => unreachable!("Extra words are consumed by their instruction"),
-        I::Fuel(cost) => match cx.store.fuel.checked_sub(u64::from(cost)) {
-            Some(left) => cx.store.fuel = left,
+        I::Fuel(cost) => match cx.store.fuel().checked_sub(u64::from(cost)) {
+            Some(left) => *cx.store.fuel_mut() = left,
             None => return Err(Trap::OutOfFuel.into()),
         },
         I::EpochCheck => {
-            let now = cx.store.engine.current_epoch();
-            if now >= cx.store.epoch_deadline {
+            let now = cx.store.engine().current_epoch();
+            if now >= cx.store.epoch_deadline() {
                 return Err(Trap::Interrupted.into());
             }
         }
@@ -1143,23 +1142,22 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
             set128!(d, v)
         }
         I::GlobalGet2(d, g) => {
-            let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-            set128!(d, cx.store.globals[g as usize].value)
+            let g = cx.store.global_of(cx.m.inst, g).value;
+            set128!(d, g)
         }
         I::GlobalSet2(r, g) => {
-            let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-            cx.store.globals[g as usize].value = get128!(r);
+            cx.store.global_of_mut(cx.m.inst, g).value = get128!(r);
         }
         I::MemArg(mem, hi) => {
             // The translator follows a prefix with its access.
             let next = cx.m.code.code[cx.m.ip];
             cx.m.ip += 1;
-            let mem = cx.store.instances[cx.m.inst as usize].memories[mem as usize];
+            let mem = cx.store.memory_index_of(cx.m.inst, mem);
             prefixed_access(cx, next, mem as usize, u64::from(hi) << 32)?;
         }
         I::MemorySize(d, m) => {
-            let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
-            set!(d, cx.store.memories[m as usize].pages())
+            let pages = cx.store.memory_of(cx.m.inst, m).pages();
+            set!(d, pages)
         }
         I::MemoryGrow(d, delta, m) => {
             let old = tri!(cx.store.memory_grow(cx.m.inst, m, get!(delta)));
@@ -1181,8 +1179,7 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
         }
         I::DataDrop(seg) => cx.store.data_drop(cx.m.inst, seg),
         I::TableGet(d, i, t) => {
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            let table = &cx.store.tables[t as usize];
+            let table = cx.store.table_of(cx.m.inst, t);
             let i = addr(get!(i), table.ty.table64);
             match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
                 Some(&v) => set!(d, v),
@@ -1190,8 +1187,7 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
             }
         }
         I::TableSet(i, v, t) => {
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            let table = &mut cx.store.tables[t as usize];
+            let table = cx.store.table_of_mut(cx.m.inst, t);
             let i = addr(get!(i), table.ty.table64);
             match usize::try_from(i).ok().and_then(|i| table.elems.get_mut(i)) {
                 Some(slot) => *slot = get!(v),
@@ -1199,8 +1195,8 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
             }
         }
         I::TableSize(d, t) => {
-            let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-            set!(d, cx.store.tables[t as usize].size())
+            let size = cx.store.table_of(cx.m.inst, t).size();
+            set!(d, size)
         }
         I::TableGrow(d, init, delta) => {
             let (t, _, _) = extra!();
@@ -1223,7 +1219,7 @@ fn rare_op(cx: &mut Ctx<'_>, regs: *mut u64) -> Result<(), Error> {
         }
         I::ElemDrop(seg) => cx.store.elem_drop(cx.m.inst, seg),
         I::RefFunc(d, f) => {
-            let f = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+            let f = cx.store.func_index_of(cx.m.inst, f);
             set!(d, u64::from(f) + 1)
         }
         I::RefIsNull(d, a) => un!(d, a, |x| u64::from(x == 0)),
@@ -1286,7 +1282,7 @@ fn store_bytes(data: &mut [u8], ea: u64, bytes: &[u8]) -> Result<(), Trap> {
 /// 64-bit memories, with offsets beyond 32 bits, and all v128 accesses.
 #[inline(never)]
 fn prefixed_access(cx: &mut Ctx<'_>, instr: Instr, mem: usize, offset_hi: u64) -> Result<(), Trap> {
-    let memory = &mut cx.store.memories[mem];
+    let memory = cx.store.memory_mut(mem as u32);
     let wide = memory.ty().memory64;
     let fp = cx.m.fp;
     let stack = &mut cx.m.stack[..];
