@@ -68,10 +68,14 @@
 //! # }
 //! ```
 #![deny(missing_docs)]
+// Unsafe code is allowed only in the modules marked below, each saying why.
+#![deny(unsafe_code)]
 
 mod artifact;
 mod bulk;
 mod call;
+// Enters compiled code and casts the store's opaque address back.
+#[allow(unsafe_code)]
 mod compiled;
 mod config;
 mod engine;
@@ -80,6 +84,8 @@ mod externals;
 mod func;
 mod instance;
 mod interp;
+// `load` runs machine code linked into the program, trusting it.
+#[allow(unsafe_code)]
 pub mod linked;
 mod linker;
 mod module;
@@ -87,6 +93,9 @@ mod store;
 mod stored;
 mod trap;
 mod values;
+// Memories, tables, executable code, signal handlers and the compiled
+// code's ABI: the runtime below the API.
+#[allow(unsafe_code)]
 mod vm;
 
 pub use config::{Config, Strategy};

@@ -2,8 +2,15 @@
 //! (`translate`), the instruction set (`isa`), the threaded dispatch
 //! (`dispatch`) and the machine it runs on (`executor`).
 
+// Threaded handlers over raw instruction and register pointers.
+#[allow(unsafe_code)]
 mod dispatch;
+// Frames pushed without reallocation; code and modules referenced without
+// reference counts for the length of an execution.
+#[allow(unsafe_code)]
 mod executor;
+// Zeroed operands for the instruction-set listing its tests walk.
+#[allow(unsafe_code)]
 mod isa;
 mod ops;
 pub(crate) mod simd;
