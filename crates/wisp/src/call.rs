@@ -4,14 +4,14 @@
 //! by compiled code.
 
 use crate::store::FuncEntity;
-use crate::{Caller, Error, Result, Store, Trap};
+use crate::{Caller, Result, Store};
 
 /// Calls store function `func` in the store's tier: parameters in `cells`,
 /// results written back from cell 0 (`cells` holds as many cells as the
 /// larger of the two).
 pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> Result<()> {
     match *store.inner.func(func) {
-        FuncEntity::Host { .. } => call_host(store, func, cells, None),
+        FuncEntity::Host { host, .. } => call_host(store, host, cells, None),
         FuncEntity::Wasm { instance, index, .. } => {
             if store.inner.vm().is_some() {
                 crate::compiled::invoke_wasm(store, instance, index, cells)
@@ -22,18 +22,15 @@ pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> R
     }
 }
 
-/// Calls host function `func` (a store index) with `cells`, its parameters
-/// then its results, on behalf of instance `caller` (`None`: the host).
-/// Fails with [`Trap::BadSignature`] if `func` is not a host function.
+/// Calls host function `host` (its index among the store's host functions,
+/// as `FuncEntity::Host` holds it) with `cells`, its parameters then its
+/// results, on behalf of instance `caller` (`None`: the host).
 pub(crate) fn call_host<T>(
     store: &mut Store<T>,
-    func: u32,
+    host: u32,
     cells: &mut [u64],
     caller: Option<u32>,
 ) -> Result<()> {
-    let FuncEntity::Host { host, .. } = *store.inner.func(func) else {
-        return Err(Error::from_trap(Trap::BadSignature));
-    };
     let f = store.host[host as usize].clone();
     f(Caller { store, instance: caller }, cells)
 }

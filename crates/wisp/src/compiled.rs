@@ -230,13 +230,13 @@ unsafe fn host_call<T>(
     // SAFETY: guaranteed by the caller: `store` is a live, otherwise
     // unborrowed `Store<T>`.
     let store = unsafe { &mut *store.cast::<Store<T>>() };
-    let FuncEntity::Host { ty, .. } = store.inner.func(func) else {
+    let FuncEntity::Host { host, ty, .. } = store.inner.func(func) else {
         return Err(VMError::Trap(Trap::BadSignature));
     };
-    let n = ty.param_cells().max(ty.result_cells()) as usize;
+    let (host, n) = (*host, ty.param_cells().max(ty.result_cells()) as usize);
     // SAFETY: guaranteed by the caller: `values` holds `n` cells.
     let cells = unsafe { std::slice::from_raw_parts_mut(values, n) };
-    crate::call::call_host(store, func, cells, Some(caller)).map_err(|e| VMError::Host(Box::new(e)))
+    crate::call::call_host(store, host, cells, Some(caller)).map_err(|e| VMError::Host(Box::new(e)))
 }
 
 impl From<VMError> for Error {

@@ -310,7 +310,10 @@ impl Machine {
 
     /// Calls host function `func` with its arguments at `base`.
     fn call_host<T>(&mut self, store: &mut Store<T>, func: u32, base: u32) -> Result<()> {
-        let ty = store.inner.func_ty(func);
+        let FuncEntity::Host { host, ty, .. } = store.inner.func(func) else {
+            unreachable!("the dispatch enters Wasm functions itself")
+        };
+        let host = *host;
         let n = ty.param_cells().max(ty.result_cells()) as usize;
         let start = self.fp + base as usize;
         let mut buf = self.stack[start..start + n].to_vec();
@@ -319,7 +322,7 @@ impl Machine {
         let saved_depth = store.inner.depth;
         store.inner.stack_top = self.fp + self.code.frame_cells as usize;
         store.inner.depth += self.frames.len() as u32 + 1;
-        let r = crate::call::call_host(store, func, &mut buf, Some(self.inst));
+        let r = crate::call::call_host(store, host, &mut buf, Some(self.inst));
         self.stack = std::mem::take(&mut store.inner.stack);
         store.inner.stack_top = saved_top;
         store.inner.depth = saved_depth;
