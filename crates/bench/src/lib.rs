@@ -6,6 +6,8 @@
 //! The binary (`src/main.rs`) only parses the command line and strings
 //! these steps together; `docs/benchmarks.md` says what each figure means.
 
+#![deny(unsafe_code)]
+
 pub mod chart;
 pub mod corpus;
 pub mod document;
@@ -13,6 +15,8 @@ pub mod harness;
 pub mod in_process;
 pub mod machine;
 pub mod peers;
+// Reaps child processes with `wait4` to read their resource usage.
+#[allow(unsafe_code)]
 pub mod process;
 pub mod report;
 pub mod stats;

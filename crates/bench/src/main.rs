@@ -1,6 +1,8 @@
 //! `wisp-bench`: times Wisp on the benchmark corpus, in process per tier
 //! and as whole processes beside other runtimes. See `docs/benchmarks.md`.
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 
 use anyhow::{Context, Result};

@@ -1,10 +1,16 @@
 //! `wisp`, the command-line face of the Wisp WebAssembly runtime.
 
+#![deny(unsafe_code)]
+
 mod args;
+// Loads compiled artifacts from Wisp's own cache, trusting them.
+#[allow(unsafe_code)]
 mod cache;
 mod compile;
 mod create_exe;
 mod errors;
+// Loads precompiled artifacts the user names, trusting them.
+#[allow(unsafe_code)]
 mod input;
 mod inspect;
 mod limits;

@@ -7,6 +7,11 @@
 //! when the executable was built, and runs the program as `wisp run` would:
 //! every argument goes to the guest, and exit statuses, trap messages and
 //! Wasm backtraces are `wisp run`'s.
+//!
+//! Its unsafe code is the C boundary: the linked symbols, the exported
+//! `main` and the loading of the linked code; each item says why.
+
+#![deny(unsafe_code)]
 
 use std::ffi::{c_char, c_int};
 
@@ -16,6 +21,7 @@ use wisp_launch::Capabilities;
 
 // SAFETY: both symbols are defined by the object `wisp create-exe` links
 // into the executable (see `wisp::linked`); nothing writes to them.
+#[allow(unsafe_code)]
 unsafe extern "C" {
     static wisp_linked_text: u8;
     static wisp_linked_image: u8;
@@ -24,6 +30,7 @@ unsafe extern "C" {
 /// The executable's entry point.
 // SAFETY: the C runtime calls `main`, and this library is linked only into
 // executables `wisp create-exe` makes, which define no other `main`.
+#[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     wisp_launch::report::install_panic_hook();
@@ -40,6 +47,8 @@ pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     }
 }
 
+// Loads the linked code, which runs as is.
+#[allow(unsafe_code)]
 fn run() -> Result<c_int> {
     // SAFETY: the symbols are those of the object written by
     // `wisp::linked::write_object` and linked into this executable by

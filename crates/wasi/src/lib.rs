@@ -44,6 +44,7 @@
 //! This crate supports Unix hosts.
 
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod args;
 mod clocks;

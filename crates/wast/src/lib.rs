@@ -18,6 +18,7 @@
 //! assert_eq!((outcome.passed, outcome.failed), (3, 0));
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod differential;
 mod runner;

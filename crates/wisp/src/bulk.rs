@@ -29,7 +29,7 @@ fn table_range(start: u64, len: u64, size: usize) -> Result<Range<usize>, Trap> 
 
 /// The result of a refused `memory.grow`/`table.grow`: -1 in the index type.
 fn grow_failed(inner: &StoreInner, wide: bool) -> Result<u64, Trap> {
-    if inner.limits.trap_on_grow_failure {
+    if inner.limits().trap_on_grow_failure {
         Err(Trap::LimitExceeded)
     } else if wide {
         Ok(u64::MAX)
@@ -39,19 +39,11 @@ fn grow_failed(inner: &StoreInner, wide: bool) -> Result<u64, Trap> {
 }
 
 impl StoreInner {
-    fn memory_of(&self, inst: u32, mem: u32) -> usize {
-        self.instances[inst as usize].memories[mem as usize] as usize
-    }
-
-    fn table_of(&self, inst: u32, table: u32) -> usize {
-        self.instances[inst as usize].tables[table as usize] as usize
-    }
-
     /// `memory.grow`: the old size in pages, or -1.
     pub(crate) fn memory_grow(&mut self, inst: u32, mem: u32, delta: u64) -> Result<u64, Trap> {
-        let m = self.memory_of(inst, mem);
-        let limit = self.limits.memory_bytes;
-        let memory = &mut self.memories[m];
+        let m = self.memory_index_of(inst, mem);
+        let limit = self.limits().memory_bytes;
+        let memory = self.memory_mut(m);
         let wide = memory.ty().memory64;
         match memory.grow(addr(delta, wide), limit) {
             Some(old) => Ok(old),
@@ -68,8 +60,8 @@ impl StoreInner {
         val: u8,
         len: u64,
     ) -> Result<(), Trap> {
-        let m = self.memory_of(inst, mem);
-        let memory = &mut self.memories[m];
+        let m = self.memory_index_of(inst, mem);
+        let memory = self.memory_mut(m);
         let wide = memory.ty().memory64;
         let data = memory.data_mut();
         let r = range(addr(dst, wide), addr(len, wide), data.len())?;
@@ -86,19 +78,19 @@ impl StoreInner {
         src: u64,
         len: u64,
     ) -> Result<(), Trap> {
-        let (dm, sm) = (self.memory_of(inst, dst_mem), self.memory_of(inst, src_mem));
-        let dwide = self.memories[dm].ty().memory64;
-        let swide = self.memories[sm].ty().memory64;
+        let (dm, sm) = (self.memory_index_of(inst, dst_mem), self.memory_index_of(inst, src_mem));
+        let dwide = self.memory(dm).ty().memory64;
+        let swide = self.memory(sm).ty().memory64;
         let (d, s, n) = (addr(dst, dwide), addr(src, swide), addr(len, dwide && swide));
         if dm == sm {
-            let data = self.memories[dm].data_mut();
+            let data = self.memory_mut(dm).data_mut();
             let sr = range(s, n, data.len())?;
             let dr = range(d, n, data.len())?;
             data.copy_within(sr, dr.start);
         } else {
-            let sr = range(s, n, self.memories[sm].data().len())?;
-            let bytes = self.memories[sm].data()[sr].to_vec();
-            let data = self.memories[dm].data_mut();
+            let sr = range(s, n, self.memory(sm).data().len())?;
+            let bytes = self.memory(sm).data()[sr].to_vec();
+            let data = self.memory_mut(dm).data_mut();
             let dr = range(d, n, data.len())?;
             data[dr].copy_from_slice(&bytes);
         }
@@ -114,17 +106,17 @@ impl StoreInner {
         src: u64,
         len: u64,
     ) -> Result<(), Trap> {
-        let m = self.memory_of(inst, mem);
-        let instance = &self.instances[inst as usize];
+        let m = self.memory_index_of(inst, mem);
+        let instance = self.instance(inst);
         let module = instance.module.clone();
         let bytes: &[u8] = if instance.dropped_datas[seg as usize] {
             &[]
         } else {
             &module.info().datas[seg as usize].bytes
         };
-        let wide = self.memories[m].ty().memory64;
+        let wide = self.memory(m).ty().memory64;
         let sr = range(addr(src, false), addr(len, false), bytes.len())?;
-        let data = self.memories[m].data_mut();
+        let data = self.memory_mut(m).data_mut();
         let dr = range(addr(dst, wide), addr(len, false), data.len())?;
         data[dr].copy_from_slice(&bytes[sr]);
         Ok(())
@@ -132,7 +124,7 @@ impl StoreInner {
 
     /// `data.drop`.
     pub(crate) fn data_drop(&mut self, inst: u32, seg: u32) {
-        self.instances[inst as usize].dropped_datas[seg as usize] = true;
+        self.instance_mut(inst).dropped_datas[seg as usize] = true;
     }
 
     /// `table.grow`: the old size, or -1.
@@ -143,9 +135,9 @@ impl StoreInner {
         delta: u64,
         init: u64,
     ) -> Result<u64, Trap> {
-        let t = self.table_of(inst, table);
-        let limit = self.limits.table_elements;
-        let tab = &mut self.tables[t];
+        let t = self.table_index_of(inst, table);
+        let limit = self.limits().table_elements;
+        let tab = self.table_mut(t);
         let wide = tab.ty.table64;
         match tab.grow(addr(delta, wide), init, limit) {
             Some(old) => Ok(old),
@@ -162,8 +154,7 @@ impl StoreInner {
         val: u64,
         len: u64,
     ) -> Result<(), Trap> {
-        let t = self.table_of(inst, table);
-        let tab = &mut self.tables[t];
+        let tab = self.table_of_mut(inst, table);
         let wide = tab.ty.table64;
         let r = table_range(addr(dst, wide), addr(len, wide), tab.elems.len())?;
         tab.elems[r].fill(val);
@@ -179,17 +170,17 @@ impl StoreInner {
         src: u64,
         len: u64,
     ) -> Result<(), Trap> {
-        let (dt, st) = (self.table_of(inst, dst_table), self.table_of(inst, src_table));
-        let dw = self.tables[dt].ty.table64;
-        let sw = self.tables[st].ty.table64;
+        let (dt, st) = (self.table_index_of(inst, dst_table), self.table_index_of(inst, src_table));
+        let dw = self.table(dt).ty.table64;
+        let sw = self.table(st).ty.table64;
         let (d, s, n) = (addr(dst, dw), addr(src, sw), addr(len, dw && sw));
-        let sr = table_range(s, n, self.tables[st].elems.len())?;
-        let dr = table_range(d, n, self.tables[dt].elems.len())?;
+        let sr = table_range(s, n, self.table(st).elems.len())?;
+        let dr = table_range(d, n, self.table(dt).elems.len())?;
         if dt == st {
-            self.tables[dt].elems.copy_within(sr, dr.start);
+            self.table_mut(dt).elems.copy_within(sr, dr.start);
         } else {
-            let items = self.tables[st].elems[sr].to_vec();
-            self.tables[dt].elems[dr].copy_from_slice(&items);
+            let items = self.table(st).elems[sr].to_vec();
+            self.table_mut(dt).elems[dr].copy_from_slice(&items);
         }
         Ok(())
     }
@@ -203,19 +194,19 @@ impl StoreInner {
         src: u64,
         len: u64,
     ) -> Result<(), Trap> {
-        let t = self.table_of(inst, table);
-        let items = &self.instances[inst as usize].elems[seg as usize];
-        let wide = self.tables[t].ty.table64;
+        let t = self.table_index_of(inst, table);
+        let items = &self.instance(inst).elems[seg as usize];
+        let wide = self.table(t).ty.table64;
         let n = addr(len, false);
         let sr = table_range(addr(src, false), n, items.len())?;
-        let dr = table_range(addr(dst, wide), n, self.tables[t].elems.len())?;
+        let dr = table_range(addr(dst, wide), n, self.table(t).elems.len())?;
         let items = items[sr].to_vec();
-        self.tables[t].elems[dr].copy_from_slice(&items);
+        self.table_mut(t).elems[dr].copy_from_slice(&items);
         Ok(())
     }
 
     /// `elem.drop`.
     pub(crate) fn elem_drop(&mut self, inst: u32, seg: u32) {
-        self.instances[inst as usize].elems[seg as usize] = Box::new([]);
+        self.instance_mut(inst).elems[seg as usize] = Box::new([]);
     }
 }

@@ -2,7 +2,8 @@
 
 use wisp_environ::{FuncType, GlobalType, MemoryType, TableType, ValType};
 
-use crate::store::GlobalEntity;
+use crate::store::{GlobalEntity, StoreInner};
+use crate::stored::{GlobalKind, MemoryKind, Stored, TableKind};
 use crate::vm::memory::LinearMemory;
 use crate::vm::table::TableData;
 use crate::{AsContext, AsContextMut, Error, Func, Result, Val};
@@ -56,6 +57,17 @@ impl Extern {
         if let Extern::Global(g) = self { Some(g) } else { None }
     }
 
+    /// Its index among the store's objects of its kind, or an error if
+    /// `store` did not create it.
+    pub(crate) fn index_in(&self, store: &StoreInner) -> Result<u32> {
+        match self {
+            Extern::Func(f) => f.0.index_in(store),
+            Extern::Table(t) => t.0.index_in(store),
+            Extern::Memory(m) => m.0.index_in(store),
+            Extern::Global(g) => g.0.index_in(store),
+        }
+    }
+
     /// Its type.
     pub fn ty(&self, store: impl AsContext) -> ExternType {
         match self {
@@ -101,11 +113,11 @@ impl std::fmt::Display for MemoryAccessError {
 impl std::error::Error for MemoryAccessError {}
 
 /// A linear memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Memory {
-    pub(crate) store_id: u64,
-    pub(crate) index: u32,
-}
+///
+/// Valid only with the store that created it; see the crate docs for what
+/// happens otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Memory(pub(crate) Stored<MemoryKind>);
 
 impl Memory {
     /// Creates a memory in the store.
@@ -113,17 +125,23 @@ impl Memory {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
         inner.check_counts(0, 1, 0)?;
-        let mem = inner.engine.new_memory(ty, inner.limits.memory_bytes)?;
-        inner.memories.push(mem);
-        Ok(Memory { store_id: inner.id, index: inner.memories.len() as u32 - 1 })
+        let mem = inner.engine().new_memory(ty, inner.limits().memory_bytes)?;
+        let index = inner.push_memory(mem);
+        Ok(Memory(Stored::new(inner.id(), index)))
     }
 
-    fn get<'a>(&self, store: &'a crate::store::StoreInner) -> &'a LinearMemory {
-        assert_eq!(store.id, self.store_id, "Memory used with the wrong store");
-        &store.memories[self.index as usize]
+    /// The memory, for methods that cannot fail: panics if `store` did not
+    /// create it.
+    #[track_caller]
+    fn get<'a>(&self, store: &'a StoreInner) -> &'a LinearMemory {
+        store.memory(self.0.expect_in(store))
     }
 
     /// Its type (with the current minimum).
+    ///
+    /// # Panics
+    /// If `store` did not create the memory (as every method of `Memory`
+    /// that does not return a [`wisp::Error`](crate::Error)).
     pub fn ty(&self, store: impl AsContext) -> MemoryType {
         let ctx = store.as_context();
         let m = self.get(ctx.inner_ref());
@@ -153,8 +171,8 @@ impl Memory {
     ) -> &'a mut [u8] {
         let ctx = store.into();
         let inner = &mut ctx.0.inner;
-        assert_eq!(inner.id, self.store_id, "Memory used with the wrong store");
-        inner.memories[self.index as usize].data_mut()
+        let index = self.0.expect_in(inner);
+        inner.memory_mut(index).data_mut()
     }
 
     /// Copies bytes out of the memory starting at `offset`.
@@ -183,8 +201,8 @@ impl Memory {
     ) -> Result<(), MemoryAccessError> {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        assert_eq!(inner.id, self.store_id, "Memory used with the wrong store");
-        let data = inner.memories[self.index as usize].data_mut();
+        let index = self.0.expect_in(inner);
+        let data = inner.memory_mut(index).data_mut();
         let dst = offset
             .checked_add(buf.len())
             .and_then(|end| data.get_mut(offset..end))
@@ -197,19 +215,21 @@ impl Memory {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        assert_eq!(inner.id, self.store_id, "Memory used with the wrong store");
-        inner.memories[self.index as usize]
-            .grow(delta, inner.limits.memory_bytes)
+        let index = self.0.index_in(inner)?;
+        let limit = inner.limits().memory_bytes;
+        inner
+            .memory_mut(index)
+            .grow(delta, limit)
             .ok_or_else(|| Error::resource("memory cannot grow by the requested amount"))
     }
 }
 
 /// A table of references.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Table {
-    pub(crate) store_id: u64,
-    pub(crate) index: u32,
-}
+///
+/// Valid only with the store that created it; see the crate docs for what
+/// happens otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Table(pub(crate) Stored<TableKind>);
 
 impl Table {
     /// Creates a table whose elements start as `init`.
@@ -218,53 +238,54 @@ impl Table {
         let inner = ctx.inner_mut();
         let cell = ref_cell(inner, init, ValType::Ref(ty.element))?;
         inner.check_counts(0, 0, 1)?;
-        let table = TableData::new(ty, cell, inner.limits.table_elements)
+        let table = TableData::new(ty, cell, inner.limits().table_elements)
             .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
-        inner.tables.push(table);
-        Ok(Table { store_id: inner.id, index: inner.tables.len() as u32 - 1 })
+        let index = inner.push_table(table);
+        Ok(Table(Stored::new(inner.id(), index)))
     }
 
-    fn check(&self, id: u64) {
-        assert_eq!(id, self.store_id, "Table used with the wrong store");
+    /// The table, for methods that cannot fail: panics if `store` did not
+    /// create it.
+    #[track_caller]
+    fn get_data<'a>(&self, store: &'a StoreInner) -> &'a TableData {
+        store.table(self.0.expect_in(store))
     }
 
     /// Its type (with the current minimum).
+    ///
+    /// # Panics
+    /// If `store` did not create the table (as every method of `Table`
+    /// that does not return a [`wisp::Error`](crate::Error)).
     pub fn ty(&self, store: impl AsContext) -> TableType {
         let ctx = store.as_context();
-        let inner = ctx.inner_ref();
-        self.check(inner.id);
-        let t = &inner.tables[self.index as usize];
+        let t = self.get_data(ctx.inner_ref());
         TableType { minimum: t.size(), ..t.ty }
     }
 
     /// Current number of elements.
     pub fn size(&self, store: impl AsContext) -> u64 {
-        let ctx = store.as_context();
-        let inner = ctx.inner_ref();
-        self.check(inner.id);
-        inner.tables[self.index as usize].size()
+        self.get_data(store.as_context().inner_ref()).size()
     }
 
     /// Element `index`, or `None` if out of bounds.
     pub fn get(&self, store: impl AsContext, index: u64) -> Option<Val> {
         let ctx = store.as_context();
         let inner = ctx.inner_ref();
-        self.check(inner.id);
-        let t = &inner.tables[self.index as usize];
+        let t = self.get_data(inner);
         let cell = *t.elems.get(usize::try_from(index).ok()?)?;
-        Some(Val::from_cells(ValType::Ref(t.ty.element), inner.id, &[cell]))
+        Some(Val::from_cells(ValType::Ref(t.ty.element), inner.id(), &[cell]))
     }
 
     /// Sets element `index`.
     pub fn set(&self, mut store: impl AsContextMut, index: u64, val: Val) -> Result<()> {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        self.check(inner.id);
-        let ty = ValType::Ref(inner.tables[self.index as usize].ty.element);
+        let table = self.0.index_in(inner)?;
+        let ty = ValType::Ref(inner.table(table).ty.element);
         let cell = ref_cell(inner, val, ty)?;
         let slot = usize::try_from(index)
             .ok()
-            .and_then(|i| inner.tables[self.index as usize].elems.get_mut(i))
+            .and_then(|i| inner.table_mut(table).elems.get_mut(i))
             .ok_or_else(|| Error::from_trap(crate::Trap::TableOutOfBounds))?;
         *slot = cell;
         Ok(())
@@ -274,16 +295,18 @@ impl Table {
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64, init: Val) -> Result<u64> {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        self.check(inner.id);
-        let ty = ValType::Ref(inner.tables[self.index as usize].ty.element);
+        let table = self.0.index_in(inner)?;
+        let ty = ValType::Ref(inner.table(table).ty.element);
         let cell = ref_cell(inner, init, ty)?;
-        inner.tables[self.index as usize]
-            .grow(delta, cell, inner.limits.table_elements)
+        let limit = inner.limits().table_elements;
+        inner
+            .table_mut(table)
+            .grow(delta, cell, limit)
             .ok_or_else(|| Error::resource("table cannot grow by the requested amount"))
     }
 }
 
-fn ref_cell(inner: &crate::store::StoreInner, val: Val, ty: ValType) -> Result<u64> {
+fn ref_cell(inner: &StoreInner, val: Val, ty: ValType) -> Result<u64> {
     if val.ty() != ty {
         return Err(Error::ty(format!("expected a {ty} value, got {}", val.ty())));
     }
@@ -293,11 +316,11 @@ fn ref_cell(inner: &crate::store::StoreInner, val: Val, ty: ValType) -> Result<u
 }
 
 /// A global variable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Global {
-    pub(crate) store_id: u64,
-    pub(crate) index: u32,
-}
+///
+/// Valid only with the store that created it; see the crate docs for what
+/// happens otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Global(pub(crate) Stored<GlobalKind>);
 
 impl Global {
     /// Creates a global holding `val`.
@@ -312,25 +335,27 @@ impl Global {
             )));
         }
         let value = cells_to_u128(inner, val)?;
-        inner.globals.push(Box::new(GlobalEntity { ty, value }));
-        Ok(Global { store_id: inner.id, index: inner.globals.len() as u32 - 1 })
+        let index = inner.push_global(GlobalEntity { ty, value });
+        Ok(Global(Stored::new(inner.id(), index)))
     }
 
     /// Its type.
+    ///
+    /// # Panics
+    /// If `store` did not create the global (as every method of `Global`
+    /// that does not return a [`wisp::Error`](crate::Error)).
     pub fn ty(&self, store: impl AsContext) -> GlobalType {
         let ctx = store.as_context();
         let inner = ctx.inner_ref();
-        assert_eq!(inner.id, self.store_id, "Global used with the wrong store");
-        inner.globals[self.index as usize].ty
+        inner.global(self.0.expect_in(inner)).ty
     }
 
     /// Its current value.
     pub fn get(&self, store: impl AsContext) -> Val {
         let ctx = store.as_context();
         let inner = ctx.inner_ref();
-        assert_eq!(inner.id, self.store_id, "Global used with the wrong store");
-        let g = &inner.globals[self.index as usize];
-        Val::from_cells(g.ty.content, inner.id, &[g.value as u64, (g.value >> 64) as u64])
+        let g = inner.global(self.0.expect_in(inner));
+        Val::from_cells(g.ty.content, inner.id(), &[g.value as u64, (g.value >> 64) as u64])
     }
 
     /// Sets its value; fails for an immutable global or a value of the
@@ -338,8 +363,8 @@ impl Global {
     pub fn set(&self, mut store: impl AsContextMut, val: Val) -> Result<()> {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        assert_eq!(inner.id, self.store_id, "Global used with the wrong store");
-        let ty = inner.globals[self.index as usize].ty;
+        let index = self.0.index_in(inner)?;
+        let ty = inner.global(index).ty;
         if !ty.mutable {
             return Err(Error::ty("cannot set an immutable global"));
         }
@@ -351,12 +376,12 @@ impl Global {
             )));
         }
         let value = cells_to_u128(inner, val)?;
-        inner.globals[self.index as usize].value = value;
+        inner.global_mut(index).value = value;
         Ok(())
     }
 }
 
-fn cells_to_u128(inner: &crate::store::StoreInner, val: Val) -> Result<u128> {
+fn cells_to_u128(inner: &StoreInner, val: Val) -> Result<u128> {
     let mut cells = [0u64; 2];
     val.to_cells(inner, &mut cells)?;
     Ok(u128::from(cells[0]) | (u128::from(cells[1]) << 64))

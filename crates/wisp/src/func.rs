@@ -6,6 +6,7 @@ use std::sync::Arc;
 use wisp_environ::{FuncType, ValType};
 
 use crate::store::StoreInner;
+use crate::stored::{FuncKind, Stored};
 use crate::{
     AsContext, AsContextMut, Error, Extern, ExternRef, Result, Store, StoreContext,
     StoreContextMut, Val,
@@ -16,21 +17,21 @@ use crate::{
 pub(crate) type HostFn<T> = dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<()> + Send + Sync;
 
 /// A function in a store: defined by Wasm or by the host.
+///
+/// Valid only with the store that created it; see the crate docs for what
+/// happens otherwise.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Func {
-    pub(crate) store_id: u64,
-    pub(crate) index: u32,
-}
+pub struct Func(pub(crate) Stored<FuncKind>);
 
 impl std::fmt::Debug for Func {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "func#{}", self.index)
+        write!(f, "func#{}", self.0.raw_index())
     }
 }
 
 impl Func {
     pub(crate) fn from_raw(store_id: u64, index: u32) -> Self {
-        Self { store_id, index }
+        Self(Stored::new(store_id, index))
     }
 
     /// A host function that takes and returns [`Val`]s of the given type.
@@ -62,11 +63,13 @@ impl Func {
     }
 
     /// The function's signature.
+    ///
+    /// # Panics
+    /// If `store` did not create the function.
     pub fn ty(&self, store: impl AsContext) -> FuncType {
         let ctx = store.as_context();
         let inner = ctx.inner_ref();
-        assert_eq!(inner.id, self.store_id, "Func used with the wrong store");
-        inner.func_ty(self.index).clone()
+        inner.func_ty(self.0.expect_in(inner)).clone()
     }
 
     /// Calls the function with dynamically typed arguments; `results` must
@@ -79,8 +82,8 @@ impl Func {
     ) -> Result<()> {
         let store = store.as_context_mut().0;
         let inner = &store.inner;
-        inner.check_func(*self)?;
-        let ty = inner.func_ty(self.index);
+        let index = self.0.index_in(inner)?;
+        let ty = inner.func_ty(index);
         if params.len() != ty.params().len() {
             return Err(Error::ty(format!(
                 "function expects {} argument(s), got {}",
@@ -105,10 +108,10 @@ impl Func {
             at += want.cells() as usize;
         }
         let result_types: Vec<ValType> = ty.results().to_vec();
-        crate::invoke(store, self.index, &mut cells)?;
+        crate::call::invoke(store, index, &mut cells)?;
         let mut at = 0;
         for (slot, ty) in results.iter_mut().zip(result_types) {
-            *slot = Val::from_cells(ty, store.inner.id, &cells[at..]);
+            *slot = Val::from_cells(ty, store.inner.id(), &cells[at..]);
             at += ty.cells() as usize;
         }
         Ok(())
@@ -120,9 +123,11 @@ impl Func {
         &self,
         store: impl AsContext,
     ) -> Result<TypedFunc<Params, Results>> {
-        let ty = self.ty(&store);
+        let ctx = store.as_context();
+        let inner = ctx.inner_ref();
+        let ty = inner.func_ty(self.0.index_in(inner)?);
         let want = FuncType::new(Params::types(), Results::types());
-        if ty != want {
+        if *ty != want {
             return Err(Error::ty(format!("function is {ty}, not {want}")));
         }
         Ok(TypedFunc { func: *self, _marker: PhantomData })
@@ -134,7 +139,7 @@ pub(crate) fn dynamic_host_fn<T: 'static>(
     f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<()> + Send + Sync + 'static,
 ) -> Arc<HostFn<T>> {
     Arc::new(move |caller: Caller<'_, T>, cells: &mut [u64]| {
-        let id = caller.store.inner.id;
+        let id = caller.store.inner.id();
         let mut at = 0;
         let params: Vec<Val> = ty
             .params()
@@ -196,18 +201,18 @@ impl<Params: WasmParams, Results: WasmResults> TypedFunc<Params, Results> {
         params: Params,
     ) -> Result<Results> {
         let store = store.as_context_mut().0;
-        store.inner.check_func(self.func)?;
+        let index = self.func.0.index_in(&store.inner)?;
         let mut cells = [0u64; 16];
         let n = Params::COUNT.max(Results::COUNT);
         if n <= cells.len() {
             params.write(&store.inner, &mut cells)?;
-            crate::invoke(store, self.func.index, &mut cells[..n])?;
-            Ok(Results::read(store.inner.id, &cells))
+            crate::call::invoke(store, index, &mut cells[..n])?;
+            Ok(Results::read(store.inner.id(), &cells))
         } else {
             let mut cells = vec![0u64; n];
             params.write(&store.inner, &mut cells)?;
-            crate::invoke(store, self.func.index, &mut cells)?;
-            Ok(Results::read(store.inner.id, &cells))
+            crate::call::invoke(store, index, &mut cells)?;
+            Ok(Results::read(store.inner.id(), &cells))
         }
     }
 }
@@ -296,7 +301,7 @@ impl WasmTy for Option<Func> {
     }
     fn into_cell(self, store: &StoreInner) -> Result<u64> {
         Ok(match self {
-            Some(f) => u64::from(store.check_func(f)?) + 1,
+            Some(f) => u64::from(f.0.index_in(store)?) + 1,
             None => 0,
         })
     }
@@ -311,15 +316,12 @@ impl WasmTy for Option<ExternRef> {
     }
     fn into_cell(self, store: &StoreInner) -> Result<u64> {
         Ok(match self {
-            Some(e) => {
-                store.check_id(e.store_id)?;
-                u64::from(e.index) + 1
-            }
+            Some(e) => u64::from(e.0.index_in(store)?) + 1,
             None => 0,
         })
     }
     fn from_cell(cell: u64, store_id: u64) -> Self {
-        cell.checked_sub(1).map(|i| ExternRef { store_id, index: i as u32 })
+        cell.checked_sub(1).map(|i| ExternRef(Stored::new(store_id, i as u32)))
     }
 }
 
@@ -430,7 +432,7 @@ macro_rules! into_func {
             fn into_host_fn(self) -> (FuncType, Arc<HostFn<T>>) {
                 let ty = FuncType::new(<($($t,)*) as WasmParams>::types(), R::Results::types());
                 let f = Arc::new(move |caller: Caller<'_, T>, cells: &mut [u64]| {
-                    let id = caller.store.inner.id;
+                    let id = caller.store.inner.id();
                     #[allow(unused_variables)]
                     let params = <($($t,)*) as WasmParams>::read(id, cells);
                     let results = (self)($(params.$i),*).into_result()?;
@@ -448,7 +450,7 @@ macro_rules! into_func {
             fn into_host_fn(self) -> (FuncType, Arc<HostFn<T>>) {
                 let ty = FuncType::new(<($($t,)*) as WasmParams>::types(), R::Results::types());
                 let f = Arc::new(move |caller: Caller<'_, T>, cells: &mut [u64]| {
-                    let id = caller.store.inner.id;
+                    let id = caller.store.inner.id();
                     #[allow(unused_variables)]
                     let params = <($($t,)*) as WasmParams>::read(id, cells);
                     let store: &mut Store<T> = caller.store;

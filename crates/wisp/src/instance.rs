@@ -5,6 +5,7 @@ use wisp_environ::{
 };
 
 use crate::store::{FuncEntity, GlobalEntity, InstanceEntity, StoreInner};
+use crate::stored::{InstanceKind, Stored};
 use crate::vm::table::TableData;
 use crate::{
     AsContext, AsContextMut, Error, Extern, Func, Global, Memory, Module, Result, Store, Table,
@@ -13,11 +14,11 @@ use crate::{
 
 /// An instantiated module: its functions, memories, tables and globals
 /// live in the store that created it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Instance {
-    pub(crate) store_id: u64,
-    pub(crate) index: u32,
-}
+///
+/// Valid only with the store that created it; see the crate docs for what
+/// happens otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Instance(pub(crate) Stored<InstanceKind>);
 
 impl Instance {
     /// Instantiates `module` with `imports` given in the order of the
@@ -31,24 +32,27 @@ impl Instance {
     }
 
     /// The export called `name`.
+    ///
+    /// # Panics
+    /// If `store` did not create the instance (as every method of
+    /// `Instance` that does not return a [`wisp::Error`](crate::Error)).
     pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
         let ctx = store.as_context();
         let inner = ctx.inner_ref();
-        assert_eq!(inner.id, self.store_id, "Instance used with the wrong store");
-        export_of(inner, self.index, name)
+        export_of(inner, self.0.expect_in(inner), name)
     }
 
     /// All exports, in order.
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         let ctx = store.as_context();
         let inner = ctx.inner_ref();
-        assert_eq!(inner.id, self.store_id, "Instance used with the wrong store");
-        let module = &inner.instances[self.index as usize].module;
+        let index = self.0.expect_in(inner);
+        let module = &inner.instance(index).module;
         module
             .info()
             .exports
             .iter()
-            .filter_map(|e| Some((e.name.clone(), export_of(inner, self.index, &e.name)?)))
+            .filter_map(|e| Some((e.name.clone(), export_of(inner, index, &e.name)?)))
             .collect()
     }
 
@@ -63,6 +67,7 @@ impl Instance {
         store: impl AsContext,
         name: &str,
     ) -> Result<TypedFunc<P, R>> {
+        self.0.index_in(store.as_context().inner_ref())?;
         let f = self
             .get_func(&store, name)
             .ok_or_else(|| Error::link(format!("no exported function named `{name}`")))?;
@@ -86,15 +91,15 @@ impl Instance {
 }
 
 pub(crate) fn export_of(inner: &StoreInner, instance: u32, name: &str) -> Option<Extern> {
-    let inst = &inner.instances[instance as usize];
+    let inst = inner.instance(instance);
     let e = inst.module.info().export(name)?;
-    let id = inner.id;
+    let id = inner.id();
     let i = e.index as usize;
     Some(match e.kind {
         ExternKind::Func => Extern::Func(Func::from_raw(id, inst.funcs[i])),
-        ExternKind::Table => Extern::Table(Table { store_id: id, index: inst.tables[i] }),
-        ExternKind::Memory => Extern::Memory(Memory { store_id: id, index: inst.memories[i] }),
-        ExternKind::Global => Extern::Global(Global { store_id: id, index: inst.globals[i] }),
+        ExternKind::Table => Extern::Table(Table(Stored::new(id, inst.tables[i]))),
+        ExternKind::Memory => Extern::Memory(Memory(Stored::new(id, inst.memories[i]))),
+        ExternKind::Global => Extern::Global(Global(Stored::new(id, inst.globals[i]))),
         ExternKind::Tag => return None,
     })
 }
@@ -121,39 +126,41 @@ fn memory_matches(actual: &MemoryType, required: &MemoryType) -> bool {
 }
 
 /// Checks one import against what the module requires.
+/// `index` is the import's store index (`ext` belongs to `inner`).
 fn check_import(
     inner: &StoreInner,
     module: &Module,
     kind: &ImportKind,
     ext: &Extern,
+    index: u32,
 ) -> Result<(), String> {
     match (kind, ext) {
-        (ImportKind::Func(t), Extern::Func(f)) => {
-            let actual = inner.funcs[f.index as usize].type_id();
+        (ImportKind::Func(t), Extern::Func(_)) => {
+            let actual = inner.func(index).type_id();
             if actual != module.type_id(*t) {
                 return Err(format!(
                     "expected {}, found {}",
                     module.info().types[*t as usize],
-                    inner.func_ty(f.index)
+                    inner.func_ty(index)
                 ));
             }
         }
-        (ImportKind::Table(want), Extern::Table(t)) => {
-            let data = &inner.tables[t.index as usize];
+        (ImportKind::Table(want), Extern::Table(_)) => {
+            let data = inner.table(index);
             let actual = TableType { minimum: data.size(), ..data.ty };
             if !table_matches(&actual, want) {
                 return Err(format!("table type {actual:?} does not match {want:?}"));
             }
         }
-        (ImportKind::Memory(want), Extern::Memory(m)) => {
-            let mem = &inner.memories[m.index as usize];
+        (ImportKind::Memory(want), Extern::Memory(_)) => {
+            let mem = inner.memory(index);
             let actual = MemoryType { minimum: mem.pages(), ..mem.ty() };
             if !memory_matches(&actual, want) {
                 return Err(format!("memory type {actual:?} does not match {want:?}"));
             }
         }
-        (ImportKind::Global(want), Extern::Global(g)) => {
-            let actual = inner.globals[g.index as usize].ty;
+        (ImportKind::Global(want), Extern::Global(_)) => {
+            let actual = inner.global(index).ty;
             if actual != *want {
                 return Err(format!("global type {actual:?} does not match {want:?}"));
             }
@@ -254,27 +261,21 @@ pub(crate) fn instantiate<T>(
     let mut memories = Vec::with_capacity(info.memories.len());
     let mut globals = Vec::with_capacity(info.globals.len());
     for (import, ext) in info.imports.iter().zip(imports) {
-        let id = match ext {
-            Extern::Func(f) => f.store_id,
-            Extern::Table(t) => t.store_id,
-            Extern::Memory(m) => m.store_id,
-            Extern::Global(g) => g.store_id,
-        };
-        inner.check_id(id)?;
-        check_import(inner, module, &import.kind, ext).map_err(|why| {
+        let index = ext.index_in(inner)?;
+        check_import(inner, module, &import.kind, ext, index).map_err(|why| {
             Error::link(format!(
                 "incompatible import type for `{}::{}`: {why}",
                 import.module, import.name
             ))
         })?;
         match ext {
-            Extern::Func(f) => funcs.push(f.index),
-            Extern::Table(t) => tables.push(t.index),
-            Extern::Memory(m) => memories.push(m.index),
-            Extern::Global(g) => globals.push(g.index),
+            Extern::Func(_) => funcs.push(index),
+            Extern::Table(_) => tables.push(index),
+            Extern::Memory(_) => memories.push(index),
+            Extern::Global(_) => globals.push(index),
         }
     }
-    let instance_index = inner.instances.len() as u32;
+    let instance_index = inner.instances().len() as u32;
     let mark = inner.mark();
     let entities = (&mut funcs, &mut tables, &mut memories, &mut globals);
     if let Err(e) = define_entities(inner, module, instance_index, entities) {
@@ -285,7 +286,7 @@ pub(crate) fn instantiate<T>(
     let mut dropped_datas = vec![false; info.datas.len()];
     #[cfg(target_os = "linux")]
     if let Some(image) = module.memory_image()
-        && image.map_into(&mut inner.memories[memories[0] as usize])
+        && image.map_into(inner.memory_mut(memories[0]))
     {
         // Those segments are in place already.
         for &i in &image.segments {
@@ -301,12 +302,12 @@ pub(crate) fn instantiate<T>(
             ElemKind::Passive => seg
                 .items
                 .iter()
-                .map(|e| eval_const(&inner.globals, &globals, &funcs, e) as u64)
+                .map(|e| eval_const(inner.globals(), &globals, &funcs, e) as u64)
                 .collect(),
             ElemKind::Active { .. } | ElemKind::Declared => Box::default(),
         })
         .collect();
-    inner.instances.push(InstanceEntity {
+    inner.push_instance(InstanceEntity {
         module: module.clone(),
         funcs: funcs.into(),
         tables: tables.into(),
@@ -317,13 +318,13 @@ pub(crate) fn instantiate<T>(
         compiled: None,
     });
     if let Some(code) = module.loaded_code() {
-        crate::vm::compiled::instantiate(inner, instance_index, code.clone());
+        crate::compiled::instantiate(inner, instance_index, code.clone());
     }
-    let instance = Instance { store_id: inner.id, index: instance_index };
+    let instance = Instance(Stored::new(inner.id(), instance_index));
     initialize_segments(inner, instance_index)?;
     if let Some(start) = info.start {
-        let func = inner.instances[instance_index as usize].funcs[start as usize];
-        crate::invoke(store, func, &mut [])?;
+        let func = inner.func_index_of(instance_index, start);
+        crate::call::invoke(store, func, &mut [])?;
     }
     Ok(instance)
 }
@@ -343,30 +344,26 @@ fn define_entities(
     let info = module.info();
     for index in info.num_imported_funcs..info.funcs.len() as u32 {
         let type_id = module.type_id(info.funcs[index as usize]);
-        inner.funcs.push(FuncEntity::Wasm { instance, index, type_id });
-        funcs.push(inner.funcs.len() as u32 - 1);
+        funcs.push(inner.push_func(FuncEntity::Wasm { instance, index, type_id }));
     }
     for (i, init) in info.global_inits.iter().enumerate() {
         let ty = info.globals[info.num_imported_globals as usize + i];
-        let value = eval_const(&inner.globals, globals, funcs, init);
-        inner.globals.push(Box::new(GlobalEntity { ty, value }));
-        globals.push(inner.globals.len() as u32 - 1);
+        let value = eval_const(inner.globals(), globals, funcs, init);
+        globals.push(inner.push_global(GlobalEntity { ty, value }));
     }
     for (i, ty) in info.tables.iter().enumerate().skip(info.num_imported_tables as usize) {
         let init = info
             .table_inits
             .iter()
             .find(|(t, _)| *t as usize == i)
-            .map_or(0, |(_, e)| eval_const(&inner.globals, globals, funcs, e) as u64);
-        let table = TableData::new(*ty, init, inner.limits.table_elements)
+            .map_or(0, |(_, e)| eval_const(inner.globals(), globals, funcs, e) as u64);
+        let table = TableData::new(*ty, init, inner.limits().table_elements)
             .ok_or_else(|| Error::resource("cannot allocate a table of the requested size"))?;
-        inner.tables.push(table);
-        tables.push(inner.tables.len() as u32 - 1);
+        tables.push(inner.push_table(table));
     }
     for ty in info.memories.iter().skip(info.num_imported_memories as usize) {
-        let mem = inner.engine.new_memory(*ty, inner.limits.memory_bytes)?;
-        inner.memories.push(mem);
-        memories.push(inner.memories.len() as u32 - 1);
+        let mem = inner.engine().new_memory(*ty, inner.limits().memory_bytes)?;
+        memories.push(inner.push_memory(mem));
     }
     Ok(())
 }
@@ -374,39 +371,41 @@ fn define_entities(
 /// Applies active element and data segments, in order, and drops the data
 /// segments (the instance keeps only passive element segments).
 fn initialize_segments(inner: &mut StoreInner, instance: u32) -> Result<()> {
-    let module = inner.instances[instance as usize].module.clone();
+    let module = inner.instance(instance).module.clone();
     let info = module.info();
     for seg in &info.elems {
         let ElemKind::Active { table, offset } = &seg.kind else { continue };
-        let inst = &inner.instances[instance as usize];
-        let (globals, funcs) = (&inst.globals[..], &inst.funcs[..]);
-        let offset = eval_const(&inner.globals, globals, funcs, offset) as u64;
-        let elems = &mut inner.tables[inst.tables[*table as usize] as usize].elems;
-        let end = offset.checked_add(seg.items.len() as u64).filter(|&e| e <= elems.len() as u64);
+        let inst = inner.instance(instance);
+        let offset = eval_const(inner.globals(), &inst.globals, &inst.funcs, offset) as u64;
+        let t = inst.tables[*table as usize];
+        let len = inner.table(t).elems.len() as u64;
+        let end = offset.checked_add(seg.items.len() as u64).filter(|&e| e <= len);
         let Some(end) = end else {
             return Err(Trap::TableOutOfBounds.into());
         };
-        for (cell, item) in elems[offset as usize..end as usize].iter_mut().zip(&seg.items) {
-            *cell = eval_const(&inner.globals, globals, funcs, item) as u64;
+        for (at, item) in (offset as usize..end as usize).zip(&seg.items) {
+            let inst = inner.instance(instance);
+            let cell = eval_const(inner.globals(), &inst.globals, &inst.funcs, item) as u64;
+            inner.table_mut(t).elems[at] = cell;
         }
     }
     for (i, seg) in info.datas.iter().enumerate() {
         if let DataKind::Active { memory, offset } = &seg.kind {
-            let inst = &inner.instances[instance as usize];
+            let inst = inner.instance(instance);
             if inst.dropped_datas[i] {
                 // Mapped from the module's memory image.
                 continue;
             }
-            let offset = eval_const(&inner.globals, &inst.globals, &inst.funcs, offset) as u64;
-            let mem = inst.memories[*memory as usize] as usize;
-            let data = inner.memories[mem].data_mut();
+            let offset = eval_const(inner.globals(), &inst.globals, &inst.funcs, offset) as u64;
+            let mem = inst.memories[*memory as usize];
+            let data = inner.memory_mut(mem).data_mut();
             let end =
                 offset.checked_add(seg.bytes.len() as u64).filter(|&e| e <= data.len() as u64);
             let Some(end) = end else {
                 return Err(Trap::MemoryOutOfBounds.into());
             };
             data[offset as usize..end as usize].copy_from_slice(&seg.bytes);
-            inner.instances[instance as usize].dropped_datas[i] = true;
+            inner.instance_mut(instance).dropped_datas[i] = true;
         }
     }
     Ok(())

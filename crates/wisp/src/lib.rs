@@ -36,10 +36,47 @@
 //! Execution is by an interpreter that translates each function, on its
 //! first call, into a register-based bytecode. Runtime faults surface as
 //! [`Error`]s carrying a [`Trap`] and a Wasm [`Backtrace`].
+//!
+//! # Handles and stores
+//!
+//! [`Func`], [`Memory`], [`Table`], [`Global`], [`Instance`] and
+//! [`ExternRef`] are handles: small `Copy` values naming an object in the
+//! [`Store`] that created them, and valid only with that store. Using one
+//! with another store is a mistake of the embedder's (a guest cannot cause
+//! it), and is caught:
+//!
+//! - methods that return a [`Result`] (calls, `set`, `grow`, `typed`,
+//!   instantiation and [`Linker::define`] with imports, values passed as
+//!   arguments or stored into tables and globals) fail with an error of
+//!   kind [`ErrorKind::Type`];
+//! - methods that cannot fail (types, sizes, contents, `get`, export
+//!   look-ups, and [`Memory::read`]/[`Memory::write`], whose error only
+//!   means "out of bounds") panic.
+//!
+//! ```
+//! # use wisp::*;
+//! # fn main() -> wisp::Result<()> {
+//! let engine = Engine::default();
+//! let module = Module::new(&engine, r#"(module (memory (export "memory") 1))"#)?;
+//! let mut store = Store::new(&engine, ());
+//! let mut other = Store::new(&engine, ());
+//! let instance = Instance::new(&mut store, &module, &[])?;
+//! let memory = instance.get_memory(&store, "memory").unwrap();
+//! let err = memory.grow(&mut other, 1).unwrap_err();
+//! assert!(err.to_string().contains("Memory used with a store that did not create it"));
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
+// Unsafe code is allowed only in the modules marked below, each saying why.
+#![deny(unsafe_code)]
 
 mod artifact;
 mod bulk;
+mod call;
+// Enters compiled code and casts the store's opaque address back.
+#[allow(unsafe_code)]
+mod compiled;
 mod config;
 mod engine;
 mod error;
@@ -47,23 +84,19 @@ mod externals;
 mod func;
 mod instance;
 mod interp;
+// `load` runs machine code linked into the program, trusting it.
+#[allow(unsafe_code)]
 pub mod linked;
 mod linker;
 mod module;
 mod store;
+mod stored;
 mod trap;
 mod values;
+// Memories, tables, executable code, signal handlers and the compiled
+// code's ABI: the runtime below the API.
+#[allow(unsafe_code)]
 mod vm;
-
-/// Calls store function `func` in the store's tier: parameters in `cells`,
-/// results written back from cell 0.
-pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> Result<()> {
-    if store.inner.vm.is_some() {
-        vm::compiled::invoke(store, func, cells)
-    } else {
-        interp::invoke(store, func, cells)
-    }
-}
 
 pub use config::{Config, Strategy};
 pub use engine::Engine;

@@ -108,13 +108,7 @@ impl<T: 'static> Linker<T> {
         item: impl Into<Extern>,
     ) -> Result<&mut Self> {
         let item = item.into();
-        let id = match item {
-            Extern::Func(f) => f.store_id,
-            Extern::Table(t) => t.store_id,
-            Extern::Memory(m) => m.store_id,
-            Extern::Global(g) => g.store_id,
-        };
-        store.as_context().inner_ref().check_id(id)?;
+        item.index_in(store.as_context().inner_ref())?;
         self.insert(module, name, Definition::Extern(item))
     }
 

@@ -141,6 +141,8 @@ impl Module {
     /// The artifact's machine code runs as is: only load artifacts from a
     /// trusted source (such as your own cache). The checks above catch
     /// mistakes and corruption, not a deliberately forged file.
+    // Loading an artifact trusts its machine code (see `# Safety`).
+    #[allow(unsafe_code)]
     pub unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         engine.check_runs_code()?;
         let header = engine.artifact_header()?;

@@ -8,6 +8,7 @@ use wisp_environ::{FuncType, GlobalType};
 
 use crate::func::HostFn;
 use crate::module::Module;
+use crate::vm::compiled::VMStore;
 use crate::vm::memory::LinearMemory;
 use crate::vm::table::TableData;
 use crate::{Engine, Error, Func, Result};
@@ -27,19 +28,25 @@ pub struct Store<T> {
 }
 
 /// The part of a store that does not depend on the host data type.
+///
+/// Its object lists are private: both tiers and the API reach objects
+/// through the accessors below, by store index (`memory`, `func`, ...) or
+/// by an instance's own index (`memory_of`, `func_index_of`, ...). The
+/// accessors do no ownership check: handles are checked once, where they
+/// enter the API (`Stored::index_in`).
 #[doc(hidden)]
 pub struct StoreInner {
-    pub(crate) id: u64,
-    pub(crate) engine: Engine,
-    pub(crate) funcs: Vec<FuncEntity>,
-    pub(crate) memories: Vec<LinearMemory>,
-    pub(crate) tables: Vec<TableData>,
+    id: u64,
+    engine: Engine,
+    funcs: Vec<FuncEntity>,
+    memories: Vec<LinearMemory>,
+    tables: Vec<TableData>,
     /// Boxed: compiled code holds pointers to the values, which must not
     /// move when the vector grows.
     #[allow(clippy::vec_box)]
-    pub(crate) globals: Vec<Box<GlobalEntity>>,
-    pub(crate) instances: Vec<InstanceEntity>,
-    pub(crate) externrefs: Vec<Box<dyn Any + Send + Sync>>,
+    globals: Vec<Box<GlobalEntity>>,
+    instances: Vec<InstanceEntity>,
+    externrefs: Vec<Box<dyn Any + Send + Sync>>,
     /// The value stack, lent to the executor while Wasm runs.
     pub(crate) stack: Vec<u64>,
     /// Cells of the value stack used by executions further out (a host
@@ -50,13 +57,13 @@ pub struct StoreInner {
     /// Host-to-Wasm re-entries currently active.
     pub(crate) reentry: u32,
     /// Resource limits.
-    pub(crate) limits: StoreLimits,
+    limits: StoreLimits,
     /// Fuel left, when metering is on.
-    pub(crate) fuel: u64,
+    fuel: u64,
     /// The epoch at which guests are interrupted, when enabled.
-    pub(crate) epoch_deadline: u64,
+    epoch_deadline: u64,
     /// State of the compiled tier (for stores of compiled engines).
-    pub(crate) vm: Option<Box<crate::vm::compiled::VMStore>>,
+    vm: Option<Box<VMStore<StoreInner>>>,
 }
 
 /// Bounds on what a store may hold, so a guest cannot make its host
@@ -202,24 +209,230 @@ impl StoreInner {
         Ok(())
     }
 
-    pub(crate) fn check_id(&self, id: u64) -> Result<()> {
-        if id == self.id {
-            Ok(())
-        } else {
-            Err(Error::ty("object used with a store that did not create it"))
-        }
+    /// The store's id, which its handles carry.
+    #[inline]
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
-    pub(crate) fn check_func(&self, f: Func) -> Result<u32> {
-        self.check_id(f.store_id)?;
-        Ok(f.index)
+    /// The engine.
+    #[inline]
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The resource limits.
+    #[inline]
+    pub(crate) fn limits(&self) -> &StoreLimits {
+        &self.limits
+    }
+
+    /// Fuel left (when metering is on).
+    #[inline]
+    pub(crate) fn fuel(&self) -> u64 {
+        self.fuel
+    }
+
+    /// Fuel left, to spend or refill.
+    #[inline]
+    pub(crate) fn fuel_mut(&mut self) -> &mut u64 {
+        &mut self.fuel
+    }
+
+    /// The epoch at which guests are interrupted.
+    #[inline]
+    pub(crate) fn epoch_deadline(&self) -> u64 {
+        self.epoch_deadline
+    }
+
+    /// The compiled tier's state (for stores of compiled engines).
+    #[inline]
+    pub(crate) fn vm(&self) -> Option<&VMStore<StoreInner>> {
+        self.vm.as_deref()
+    }
+
+    /// The compiled tier's state, mutably.
+    #[inline]
+    pub(crate) fn vm_mut(&mut self) -> Option<&mut VMStore<StoreInner>> {
+        self.vm.as_deref_mut()
+    }
+
+    /// The compiled tier's state with the functions and instances its
+    /// references are made from (for stores of compiled engines).
+    pub(crate) fn vm_parts(
+        &mut self,
+    ) -> Option<(&mut VMStore<StoreInner>, &[FuncEntity], &[InstanceEntity])> {
+        Some((self.vm.as_deref_mut()?, &self.funcs, &self.instances))
+    }
+
+    /// Store function `index`.
+    #[inline]
+    pub(crate) fn func(&self, index: u32) -> &FuncEntity {
+        &self.funcs[index as usize]
+    }
+
+    /// Store memory `index`.
+    #[inline]
+    pub(crate) fn memory(&self, index: u32) -> &LinearMemory {
+        &self.memories[index as usize]
+    }
+
+    /// Store memory `index`, mutably.
+    #[inline]
+    pub(crate) fn memory_mut(&mut self, index: u32) -> &mut LinearMemory {
+        &mut self.memories[index as usize]
+    }
+
+    /// Store memory `index`, if there is one (`usize::MAX` stands for
+    /// none).
+    #[inline]
+    pub(crate) fn memory_get_mut(&mut self, index: usize) -> Option<&mut LinearMemory> {
+        self.memories.get_mut(index)
+    }
+
+    /// Store table `index`.
+    #[inline]
+    pub(crate) fn table(&self, index: u32) -> &TableData {
+        &self.tables[index as usize]
+    }
+
+    /// Store table `index`, mutably.
+    #[inline]
+    pub(crate) fn table_mut(&mut self, index: u32) -> &mut TableData {
+        &mut self.tables[index as usize]
+    }
+
+    /// Store global `index`.
+    #[inline]
+    pub(crate) fn global(&self, index: u32) -> &GlobalEntity {
+        &self.globals[index as usize]
+    }
+
+    /// Store global `index`, mutably.
+    #[inline]
+    pub(crate) fn global_mut(&mut self, index: u32) -> &mut GlobalEntity {
+        &mut self.globals[index as usize]
+    }
+
+    /// The store's globals, for constant expressions.
+    #[inline]
+    pub(crate) fn globals(&self) -> &[Box<GlobalEntity>] {
+        &self.globals
+    }
+
+    /// Instance `index`.
+    #[inline]
+    pub(crate) fn instance(&self, index: u32) -> &InstanceEntity {
+        &self.instances[index as usize]
+    }
+
+    /// Instance `index`, mutably.
+    #[inline]
+    pub(crate) fn instance_mut(&mut self, index: u32) -> &mut InstanceEntity {
+        &mut self.instances[index as usize]
+    }
+
+    /// The instances, oldest first.
+    #[inline]
+    pub(crate) fn instances(&self) -> &[InstanceEntity] {
+        &self.instances
+    }
+
+    /// The store index of function `func` of instance `inst`.
+    #[inline]
+    pub(crate) fn func_index_of(&self, inst: u32, func: u32) -> u32 {
+        self.instances[inst as usize].funcs[func as usize]
+    }
+
+    /// The store index of memory `mem` of instance `inst`.
+    #[inline]
+    pub(crate) fn memory_index_of(&self, inst: u32, mem: u32) -> u32 {
+        self.instances[inst as usize].memories[mem as usize]
+    }
+
+    /// The store index of table `table` of instance `inst`.
+    #[inline]
+    pub(crate) fn table_index_of(&self, inst: u32, table: u32) -> u32 {
+        self.instances[inst as usize].tables[table as usize]
+    }
+
+    /// Memory `mem` of instance `inst`.
+    #[inline]
+    pub(crate) fn memory_of(&self, inst: u32, mem: u32) -> &LinearMemory {
+        self.memory(self.memory_index_of(inst, mem))
+    }
+
+    /// Table `table` of instance `inst`.
+    #[inline]
+    pub(crate) fn table_of(&self, inst: u32, table: u32) -> &TableData {
+        self.table(self.table_index_of(inst, table))
+    }
+
+    /// Table `table` of instance `inst`, mutably.
+    #[inline]
+    pub(crate) fn table_of_mut(&mut self, inst: u32, table: u32) -> &mut TableData {
+        self.table_mut(self.table_index_of(inst, table))
+    }
+
+    /// Global `global` of instance `inst`.
+    #[inline]
+    pub(crate) fn global_of(&self, inst: u32, global: u32) -> &GlobalEntity {
+        self.global(self.instances[inst as usize].globals[global as usize])
+    }
+
+    /// Global `global` of instance `inst`, mutably.
+    #[inline]
+    pub(crate) fn global_of_mut(&mut self, inst: u32, global: u32) -> &mut GlobalEntity {
+        self.global_mut(self.instances[inst as usize].globals[global as usize])
+    }
+
+    /// Host value `index`.
+    #[inline]
+    pub(crate) fn externref(&self, index: u32) -> &(dyn Any + Send + Sync) {
+        &*self.externrefs[index as usize]
+    }
+
+    /// Adds a function; returns its store index.
+    pub(crate) fn push_func(&mut self, func: FuncEntity) -> u32 {
+        self.funcs.push(func);
+        self.funcs.len() as u32 - 1
+    }
+
+    /// Adds a memory; returns its store index.
+    pub(crate) fn push_memory(&mut self, memory: LinearMemory) -> u32 {
+        self.memories.push(memory);
+        self.memories.len() as u32 - 1
+    }
+
+    /// Adds a table; returns its store index.
+    pub(crate) fn push_table(&mut self, table: TableData) -> u32 {
+        self.tables.push(table);
+        self.tables.len() as u32 - 1
+    }
+
+    /// Adds a global; returns its store index.
+    pub(crate) fn push_global(&mut self, global: GlobalEntity) -> u32 {
+        self.globals.push(Box::new(global));
+        self.globals.len() as u32 - 1
+    }
+
+    /// Adds an instance; returns its index.
+    pub(crate) fn push_instance(&mut self, instance: InstanceEntity) -> u32 {
+        self.instances.push(instance);
+        self.instances.len() as u32 - 1
+    }
+
+    /// Moves a host value into the store; returns its index.
+    pub(crate) fn push_externref(&mut self, value: Box<dyn Any + Send + Sync>) -> u32 {
+        self.externrefs.push(value);
+        self.externrefs.len() as u32 - 1
     }
 
     /// The signature of store function `index`.
     pub(crate) fn func_ty(&self, index: u32) -> &FuncType {
         match &self.funcs[index as usize] {
             FuncEntity::Wasm { instance, index, .. } => {
-                self.instances[*instance as usize].module.info().func_type(*index)
+                self.instance(*instance).module.info().func_type(*index)
             }
             FuncEntity::Host { ty, .. } => ty,
         }
@@ -246,9 +459,7 @@ impl<T> Store<T> {
                 limits: StoreLimits::default(),
                 fuel: 0,
                 epoch_deadline: 0,
-                vm: engine
-                    .is_compiled()
-                    .then(|| crate::vm::compiled::VMStore::new(engine.epoch_ptr())),
+                vm: engine.is_compiled().then(|| VMStore::new(engine.epoch_ptr())),
             },
             host: Vec::new(),
             data,
@@ -326,9 +537,10 @@ impl<T> Store<T> {
         type_id: u32,
     ) -> Func {
         self.host.push(f);
-        self.inner.funcs.push(FuncEntity::Host { host: self.host.len() as u32 - 1, type_id, ty });
+        let host = self.host.len() as u32 - 1;
+        let index = self.inner.push_func(FuncEntity::Host { host, type_id, ty });
         self.inner.sync_func_refs();
-        Func::from_raw(self.inner.id, self.inner.funcs.len() as u32 - 1)
+        Func::from_raw(self.inner.id, index)
     }
 }
 

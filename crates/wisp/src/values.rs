@@ -6,6 +6,7 @@ use std::fmt;
 use wisp_environ::{RefType, ValType};
 
 use crate::store::StoreInner;
+use crate::stored::{ExternRefKind, Stored};
 use crate::{AsContext, AsContextMut, Func};
 
 /// A WebAssembly value.
@@ -89,16 +90,13 @@ impl Val {
             }
             Val::FuncRef(f) => {
                 out[0] = match f {
-                    Some(f) => u64::from(store.check_func(f)?) + 1,
+                    Some(f) => u64::from(f.0.index_in(store)?) + 1,
                     None => 0,
                 }
             }
             Val::ExternRef(e) => {
                 out[0] = match e {
-                    Some(e) => {
-                        store.check_id(e.store_id)?;
-                        u64::from(e.index) + 1
-                    }
+                    Some(e) => u64::from(e.0.index_in(store)?) + 1,
                     None => 0,
                 }
             }
@@ -118,7 +116,7 @@ impl Val {
                 Val::FuncRef(cells[0].checked_sub(1).map(|i| Func::from_raw(store_id, i as u32)))
             }
             ValType::Ref(RefType::ExternRef) => Val::ExternRef(
-                cells[0].checked_sub(1).map(|i| ExternRef { store_id, index: i as u32 }),
+                cells[0].checked_sub(1).map(|i| ExternRef(Stored::new(store_id, i as u32))),
             ),
         }
     }
@@ -171,25 +169,27 @@ impl From<f64> for Val {
 
 /// A reference to a host value, owned by a store, that Wasm code can hold
 /// and pass around but not look into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ExternRef {
-    pub(crate) store_id: u64,
-    pub(crate) index: u32,
-}
+///
+/// Valid only with the store that created it; see the crate docs for what
+/// happens otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternRef(pub(crate) Stored<ExternRefKind>);
 
 impl ExternRef {
     /// Moves `value` into the store and returns a reference to it.
     pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> ExternRef {
         let mut ctx = store.as_context_mut();
         let inner = ctx.inner_mut();
-        inner.externrefs.push(Box::new(value));
-        ExternRef { store_id: inner.id, index: inner.externrefs.len() as u32 - 1 }
+        let index = inner.push_externref(Box::new(value));
+        ExternRef(Stored::new(inner.id(), index))
     }
 
     /// The host value.
+    ///
+    /// # Panics
+    /// If `store` did not create the reference.
     pub fn data<'a>(&self, store: &'a impl AsContext) -> &'a (dyn Any + Send + Sync) {
         let inner = store.as_context().inner_ref();
-        assert_eq!(inner.id, self.store_id, "ExternRef used with the wrong store");
-        &*inner.externrefs[self.index as usize]
+        inner.externref(self.0.expect_in(inner))
     }
 }

@@ -1161,7 +1161,7 @@ handlers! {
             if f >= cx.m.num_imported {
                 cx.enter(cx.m.inst, f, base).map(|()| false)
             } else {
-                let func = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+                let func = cx.store.func_index_of(cx.m.inst, f);
                 cx.call(func, base)
             }
         );
@@ -1175,7 +1175,7 @@ handlers! {
         call!(cx, cx.call(func, base));
     }
     ReturnCall(f, base) => {
-        let func = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+        let func = cx.store.func_index_of(cx.m.inst, f);
         call!(cx, cx.tail_call(func, base));
     }
     ReturnCallIndirect(index, base, ty) => {
@@ -1187,24 +1187,23 @@ handlers! {
         call!(cx, cx.tail_call(func, base));
     }
     GlobalGet(d, g) => {
-        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-        set!(d, cx.store.globals[g as usize].value as u64)
+        let g = cx.store.global_of(cx.m.inst, g).value;
+        set!(d, g as u64)
     }
     GlobalSet(r, g) [GlobalSetA r] => {
-        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-        cx.store.globals[g as usize].value = u128::from(get!(r));
+        cx.store.global_of_mut(cx.m.inst, g).value = u128::from(get!(r));
     }
     // Out of line.
     Extra(a, b, c) => cold { unreachable!("Extra words are consumed by their instruction") }
     Fuel(cost) => cold {
-        match cx.store.fuel.checked_sub(u64::from(cost)) {
-            Some(left) => cx.store.fuel = left,
+        match cx.store.fuel().checked_sub(u64::from(cost)) {
+            Some(left) => *cx.store.fuel_mut() = left,
             None => return Err(Trap::OutOfFuel.into()),
         }
     }
     EpochCheck => cold {
-        let now = cx.store.engine.current_epoch();
-        if now >= cx.store.epoch_deadline {
+        let now = cx.store.engine().current_epoch();
+        if now >= cx.store.epoch_deadline() {
             return Err(Trap::Interrupted.into());
         }
     }
@@ -1223,23 +1222,22 @@ handlers! {
         set128!(d, v)
     }
     GlobalGet2(d, g) => cold {
-        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-        set128!(d, cx.store.globals[g as usize].value)
+        let g = cx.store.global_of(cx.m.inst, g).value;
+        set128!(d, g)
     }
     GlobalSet2(r, g) => cold {
-        let g = cx.store.instances[cx.m.inst as usize].globals[g as usize];
-        cx.store.globals[g as usize].value = get128!(r);
+        cx.store.global_of_mut(cx.m.inst, g).value = get128!(r);
     }
     MemArg(mem, hi) => cold {
         // The translator follows a prefix with its access.
         let next = cx.m.code.code[cx.m.ip];
         cx.m.ip += 1;
-        let mem = cx.store.instances[cx.m.inst as usize].memories[mem as usize];
+        let mem = cx.store.memory_index_of(cx.m.inst, mem);
         prefixed_access(cx, next, mem as usize, u64::from(hi) << 32)?;
     }
     MemorySize(d, m) => cold {
-        let m = cx.store.instances[cx.m.inst as usize].memories[m as usize];
-        set!(d, cx.store.memories[m as usize].pages())
+        let pages = cx.store.memory_of(cx.m.inst, m).pages();
+        set!(d, pages)
     }
     MemoryGrow(d, delta, m) => cold {
         let old = tri!(cx.store.memory_grow(cx.m.inst, m, get!(delta)));
@@ -1261,8 +1259,7 @@ handlers! {
     }
     DataDrop(seg) => cold { cx.store.data_drop(cx.m.inst, seg) }
     TableGet(d, i, t) => cold {
-        let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-        let table = &cx.store.tables[t as usize];
+        let table = cx.store.table_of(cx.m.inst, t);
         let i = addr(get!(i), table.ty.table64);
         match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
             Some(&v) => set!(d, v),
@@ -1270,8 +1267,7 @@ handlers! {
         }
     }
     TableSet(i, v, t) => cold {
-        let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-        let table = &mut cx.store.tables[t as usize];
+        let table = cx.store.table_of_mut(cx.m.inst, t);
         let i = addr(get!(i), table.ty.table64);
         match usize::try_from(i).ok().and_then(|i| table.elems.get_mut(i)) {
             Some(slot) => *slot = get!(v),
@@ -1279,8 +1275,8 @@ handlers! {
         }
     }
     TableSize(d, t) => cold {
-        let t = cx.store.instances[cx.m.inst as usize].tables[t as usize];
-        set!(d, cx.store.tables[t as usize].size())
+        let size = cx.store.table_of(cx.m.inst, t).size();
+        set!(d, size)
     }
     TableGrow(d, init, delta) => cold {
         let (t, _, _) = extra!();
@@ -1303,7 +1299,7 @@ handlers! {
     }
     ElemDrop(seg) => cold { cx.store.elem_drop(cx.m.inst, seg) }
     RefFunc(d, f) => cold {
-        let f = cx.store.instances[cx.m.inst as usize].funcs[f as usize];
+        let f = cx.store.func_index_of(cx.m.inst, f);
         set!(d, u64::from(f) + 1)
     }
     RefIsNull(d, a) => cold { un!(d, a, |x| u64::from(x == 0)) }
@@ -1370,7 +1366,7 @@ fn store_bytes(data: &mut [u8], ea: u64, bytes: &[u8]) -> Result<(), Trap> {
 /// 64-bit memories, with offsets beyond 32 bits, and all v128 accesses.
 #[inline(never)]
 fn prefixed_access(cx: &mut Ctx<'_>, instr: Instr, mem: usize, offset_hi: u64) -> Result<(), Trap> {
-    let memory = &mut cx.store.memories[mem];
+    let memory = cx.store.memory_mut(mem as u32);
     let wide = memory.ty().memory64;
     let fp = cx.m.fp;
     let stack = &mut cx.m.stack[..];

@@ -21,7 +21,7 @@ use crate::bulk::addr;
 use crate::module::ModuleInner;
 use crate::store::{FuncEntity, StoreInner};
 use crate::trap::{Backtrace, FrameInfo};
-use crate::{Caller, Error, Module, Result, Store, Trap};
+use crate::{Error, Module, Result, Store, Trap};
 
 /// A translated function, referenced without reference counting so that
 /// calls and returns cost no atomic operations.
@@ -140,12 +140,12 @@ pub(super) fn run<T>(
     index: u32,
     cells: &mut [u64],
 ) -> Result<()> {
-    let config = store.inner.engine.config();
+    let config = store.inner.engine().config();
     let max_cells = (config.max_wasm_stack / 8).max(64);
     let max_depth = config.max_call_depth;
     let base = store.inner.stack_top;
     let depth0 = store.inner.depth;
-    let entry_module = ModuleRef::new(&store.inner.instances[instance as usize].module);
+    let entry_module = ModuleRef::new(&store.inner.instance(instance).module);
     let code = CodeRef::new(entry_module.code(index)?);
     let need = base + code.frame_cells as usize;
     if need > max_cells || depth0 >= max_depth {
@@ -286,7 +286,7 @@ impl Machine {
     }
 
     fn switch_instance(&mut self, store: &StoreInner, instance: u32) {
-        let inst = &store.instances[instance as usize];
+        let inst = store.instance(instance);
         self.inst = instance;
         self.module = ModuleRef::new(&inst.module);
         self.num_imported = self.module.info().num_imported_funcs;
@@ -296,7 +296,7 @@ impl Machine {
 
     fn backtrace(&self, store: &StoreInner) -> Backtrace {
         let frame = |inst: u32, func: u32| {
-            let info = store.instances[inst as usize].module.info();
+            let info = store.instance(inst).module.info();
             FrameInfo {
                 module_name: info.name.clone(),
                 func_index: func,
@@ -310,20 +310,19 @@ impl Machine {
 
     /// Calls host function `func` with its arguments at `base`.
     fn call_host<T>(&mut self, store: &mut Store<T>, func: u32, base: u32) -> Result<()> {
-        let FuncEntity::Host { host, ty, .. } = &store.inner.funcs[func as usize] else {
+        let FuncEntity::Host { host, ty, .. } = store.inner.func(func) else {
             unreachable!("the dispatch enters Wasm functions itself")
         };
-        let host = *host as usize;
+        let host = *host;
         let n = ty.param_cells().max(ty.result_cells()) as usize;
         let start = self.fp + base as usize;
         let mut buf = self.stack[start..start + n].to_vec();
-        let f = store.host[host].clone();
         store.inner.stack = std::mem::take(&mut self.stack);
         let saved_top = store.inner.stack_top;
         let saved_depth = store.inner.depth;
         store.inner.stack_top = self.fp + self.code.frame_cells as usize;
         store.inner.depth += self.frames.len() as u32 + 1;
-        let r = f(Caller { store: &mut *store, instance: Some(self.inst) }, &mut buf);
+        let r = crate::call::call_host(store, host, &mut buf, Some(self.inst));
         self.stack = std::mem::take(&mut store.inner.stack);
         store.inner.stack_top = saved_top;
         store.inner.depth = saved_depth;
@@ -368,7 +367,7 @@ impl Ctx<'_> {
     /// in `mem_len`.
     #[inline]
     pub(super) fn mem_view(&mut self) -> *mut u8 {
-        match self.store.memories.get_mut(self.m.mem0) {
+        match self.store.memory_get_mut(self.m.mem0) {
             Some(m) => {
                 let data = m.data_mut();
                 self.mem_len = data.len();
@@ -424,7 +423,7 @@ impl Ctx<'_> {
         let code = if instance == m.inst {
             CodeRef::new(m.module.code(index)?)
         } else {
-            CodeRef::new(self.store.instances[instance as usize].module.code(index)?)
+            CodeRef::new(self.store.instance(instance).module.code(index)?)
         };
         if m.frames.len() as u32 + 1 >= m.max_depth {
             return Err(Trap::StackOverflow.into());
@@ -451,7 +450,7 @@ impl Ctx<'_> {
     /// which the driver must call (recorded in `m.pending`).
     #[inline(always)]
     pub(super) fn call(&mut self, func: u32, base: u32) -> Result<bool> {
-        match self.store.funcs[func as usize] {
+        match *self.store.func(func) {
             FuncEntity::Wasm { instance, index, .. } => {
                 self.enter(instance, index, base)?;
                 Ok(false)
@@ -469,10 +468,9 @@ impl Ctx<'_> {
     pub(super) fn tail_call(&mut self, func: u32, base: u32) -> Result<bool> {
         let m = &mut self.m;
         let start = m.fp + base as usize;
-        match self.store.funcs[func as usize] {
+        match *self.store.func(func) {
             FuncEntity::Wasm { instance, index, .. } => {
-                let code =
-                    CodeRef::new(self.store.instances[instance as usize].module.code(index)?);
+                let code = CodeRef::new(self.store.instance(instance).module.code(index)?);
                 let params = code.param_cells as usize;
                 m.stack.copy_within(start..start + params, m.fp);
                 let need = m.fp + code.frame_cells as usize;
@@ -502,9 +500,9 @@ impl Ctx<'_> {
         let table = if table == 0 {
             self.m.table0
         } else {
-            self.store.instances[self.m.inst as usize].tables[table as usize] as usize
+            self.store.table_index_of(self.m.inst, table) as usize
         };
-        let table = &self.store.tables[table];
+        let table = self.store.table(table as u32);
         let i = addr(index, table.ty.table64);
         let elem = match usize::try_from(i).ok().and_then(|i| table.elems.get(i)) {
             Some(&e) => e,
@@ -513,7 +511,7 @@ impl Ctx<'_> {
         let Some(func) = elem.checked_sub(1) else {
             return Err(Trap::UninitializedElement);
         };
-        if self.store.funcs[func as usize].type_id() != ty {
+        if self.store.func(func as u32).type_id() != ty {
             return Err(Trap::BadSignature);
         }
         Ok(func as u32)

@@ -2,15 +2,22 @@
 //! (`translate`), the instruction set (`isa`), the threaded dispatch
 //! (`dispatch`) and the machine it runs on (`executor`).
 
+// Threaded handlers over raw instruction and register pointers.
+#[allow(unsafe_code)]
 mod dispatch;
+// Frames pushed without reallocation; code and modules referenced without
+// reference counts for the length of an execution.
+#[allow(unsafe_code)]
 mod executor;
+// Only its tests: zeroed operands for the listing of every instruction,
+// and the opcodes read back.
+#[cfg_attr(test, allow(unsafe_code))]
 mod isa;
 mod ops;
 pub(crate) mod simd;
 pub(crate) mod translate;
 
-use crate::store::FuncEntity;
-use crate::{Caller, Error, Result, Store, Trap};
+use crate::{Error, Result, Store, Trap};
 
 /// How many host-to-Wasm re-entries may be active at once, on platforms
 /// where the room left on the host stack cannot be measured.
@@ -20,34 +27,31 @@ const MAX_REENTRY: u32 = 100;
 /// loop, a host function it calls, and that function's own callees.
 const HOST_STACK_RESERVE: usize = 64 << 10;
 
-/// Calls store function `func`. Parameters are read from `cells` and
-/// results written back from cell 0 on; `cells` holds as many cells as the
-/// larger of the two.
-pub(crate) fn invoke<T>(store: &mut Store<T>, func: u32, cells: &mut [u64]) -> Result<()> {
-    match store.inner.funcs[func as usize] {
-        FuncEntity::Host { host, .. } => {
-            let f = store.host[host as usize].clone();
-            f(Caller { store, instance: None }, cells)
-        }
-        FuncEntity::Wasm { instance, index, .. } => {
-            // Only a re-entry (a host function calling back into Wasm) can
-            // nest dispatch loops on the host stack, so the outermost call
-            // skips the probe: on a main thread it reads /proc/self/maps,
-            // a fixed cost of every short-lived `wisp run`.
-            let exhausted = store.inner.reentry > 0
-                && match crate::vm::host_stack::remaining() {
-                    Some(left) => left < HOST_STACK_RESERVE,
-                    None => store.inner.reentry >= MAX_REENTRY,
-                };
-            if exhausted {
-                return Err(Error::from_trap(Trap::StackOverflow));
-            }
-            store.inner.reentry += 1;
-            let mut stack = std::mem::take(&mut store.inner.stack);
-            let result = executor::run(store, &mut stack, instance, index, cells);
-            store.inner.stack = stack;
-            store.inner.reentry -= 1;
-            result
-        }
+/// Calls defined function `index` of instance `instance`. Parameters are
+/// read from `cells` and results written back from cell 0 on; `cells`
+/// holds as many cells as the larger of the two.
+pub(crate) fn invoke_wasm<T>(
+    store: &mut Store<T>,
+    instance: u32,
+    index: u32,
+    cells: &mut [u64],
+) -> Result<()> {
+    // Only a re-entry (a host function calling back into Wasm) can nest
+    // dispatch loops on the host stack, so the outermost call skips the
+    // probe: on a main thread it reads /proc/self/maps, a fixed cost of
+    // every short-lived `wisp run`.
+    let exhausted = store.inner.reentry > 0
+        && match crate::vm::host_stack::remaining() {
+            Some(left) => left < HOST_STACK_RESERVE,
+            None => store.inner.reentry >= MAX_REENTRY,
+        };
+    if exhausted {
+        return Err(Error::from_trap(Trap::StackOverflow));
     }
+    store.inner.reentry += 1;
+    let mut stack = std::mem::take(&mut store.inner.stack);
+    let result = executor::run(store, &mut stack, instance, index, cells);
+    store.inner.stack = stack;
+    store.inner.reentry -= 1;
+    result
 }

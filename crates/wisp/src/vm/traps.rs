@@ -14,7 +14,6 @@ use std::sync::Once;
 use wisp_environ::{TRAP_PENDING, Trap};
 
 use super::code;
-use crate::Error;
 
 unsafe extern "C" {
     fn wisp_catch(
@@ -53,7 +52,7 @@ struct CallState {
     jmp: Cell<*mut libc::c_void>,
     unwound: RefCell<Unwound>,
     /// Set by runtime functions before they ask compiled code to trap.
-    pending: RefCell<Option<Error>>,
+    pending: RefCell<Option<VMError>>,
     /// Panic payload of a host function, resumed after unwinding.
     panic: RefCell<Option<Box<dyn std::any::Any + Send>>>,
 }
@@ -62,9 +61,18 @@ thread_local! {
     static CURRENT: Cell<*const CallState> = const { Cell::new(std::ptr::null()) };
 }
 
+/// Why a runtime function stopped compiled code.
+#[derive(Debug)]
+pub(crate) enum VMError {
+    /// A trap.
+    Trap(Trap),
+    /// A host function's error, carried through compiled code as it is.
+    Host(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// Records the error a runtime function reports before returning the
 /// "trap pending" status to compiled code.
-pub(crate) fn set_pending(error: Error) {
+pub(crate) fn set_pending(error: VMError) {
     CURRENT.with(|c| {
         let p = c.get();
         if !p.is_null() {
@@ -87,9 +95,13 @@ pub(crate) fn set_panic(payload: Box<dyn std::any::Any + Send>) {
 }
 
 /// The outcome of [`catch_traps`] when compiled code did not return.
-pub(crate) enum Caught {
-    Trap(Trap, Vec<usize>),
-    Error(Error, Vec<usize>),
+#[derive(Debug)]
+pub(crate) struct Caught {
+    /// Why.
+    pub(crate) error: VMError,
+    /// The faulting pc (for traps compiled code raised itself), then the
+    /// return addresses of the Wasm frames, innermost first.
+    pub(crate) pcs: Vec<usize>,
 }
 
 /// Runs `body`, which calls compiled code; returns how it unwound if it
@@ -124,12 +136,12 @@ pub(crate) fn catch_traps(body: &mut dyn FnMut()) -> Result<(), Caught> {
     }
     let unwound = state.unwound.borrow();
     let pcs = unwound.pcs[..unwound.len].to_vec();
-    if unwound.code == TRAP_PENDING {
-        let error = state.pending.take().unwrap_or_else(|| Error::from_trap(Trap::Unreachable));
-        return Err(Caught::Error(error, pcs));
-    }
-    let trap = Trap::from_code(unwound.code).unwrap_or(Trap::Unreachable);
-    Err(Caught::Trap(trap, pcs))
+    let error = if unwound.code == TRAP_PENDING {
+        state.pending.take().unwrap_or(VMError::Trap(Trap::Unreachable))
+    } else {
+        VMError::Trap(Trap::from_code(unwound.code).unwrap_or(Trap::Unreachable))
+    };
+    Err(Caught { error, pcs })
 }
 
 static INSTALL: Once = Once::new();

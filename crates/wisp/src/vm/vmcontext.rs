@@ -3,6 +3,8 @@
 
 use wisp_environ::vmoffsets;
 
+use super::traps::VMError;
+
 /// What `call_indirect` finds for a store function.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
@@ -32,12 +34,36 @@ pub(crate) struct VMTableDef {
     pub(crate) length: u64,
 }
 
+/// The address of a store, as the runtime's API layer gave it: `vm/` only
+/// stores it and hands it back, and the API layer casts it back to the type
+/// it was made from.
+#[repr(transparent)]
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VMStorePtr(*mut ());
+
+impl VMStorePtr {
+    /// No store (before the first entry into compiled code).
+    pub(crate) const NULL: Self = Self(std::ptr::null_mut());
+
+    /// The opaque form of `store`.
+    pub(crate) fn new<S>(store: *mut S) -> Self {
+        Self(store.cast())
+    }
+
+    /// The address, as a pointer to `S`: valid to dereference only if it
+    /// was made from a pointer to a live `S`.
+    pub(crate) fn cast<S>(self) -> *mut S {
+        self.0.cast()
+    }
+}
+
 /// Calls host function `func` of the store at `store` with `values` (its
 /// arguments, then its results), on behalf of instance `caller`. Unsafe to
-/// call: `store` must be the live `Store<T>` the function was made for and
-/// `values` must hold the function's cells.
+/// call: `store` must be the live store the function was made for, with
+/// the data type the function was instantiated with, and `values` must
+/// hold the function's cells.
 pub(crate) type HostCallFn =
-    unsafe fn(store: *mut (), func: u32, values: *mut u64, caller: u32) -> crate::Result<()>;
+    unsafe fn(store: VMStorePtr, func: u32, values: *mut u64, caller: u32) -> Result<(), VMError>;
 
 /// The store-wide context compiled code reaches through every VM context.
 #[repr(C)]
@@ -51,10 +77,10 @@ pub(crate) struct VMStoreContext {
     pub(crate) func_refs: *const VMFuncRef,
     pub(crate) libcalls: *const usize,
     // Fields below are only read by the runtime.
-    /// The store (`*mut Store<T>`), set on every entry into Wasm.
-    pub(crate) store: *mut (),
-    /// The store's untyped part.
-    pub(crate) inner: *mut crate::store::StoreInner,
+    /// The store, for `host_call`; set on every entry into Wasm.
+    pub(crate) store: VMStorePtr,
+    /// The store's untyped part, for the other libcalls; set with `store`.
+    pub(crate) inner: VMStorePtr,
     /// Runs a host function of the store's data type.
     pub(crate) host_call: Option<HostCallFn>,
 }
