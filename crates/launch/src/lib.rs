@@ -4,6 +4,8 @@
 //! same way and [report](report::report) its failures with the same
 //! messages and exit statuses.
 
+#![deny(missing_docs)]
+
 pub mod capabilities;
 pub mod report;
 
