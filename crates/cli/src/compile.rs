@@ -39,8 +39,8 @@ pub struct CompileCommand {
 }
 
 impl CompileCommand {
-    /// Compiles and writes the artifact.
-    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
+    /// Compiles and writes the artifact, saying so on `log`.
+    pub fn execute(self, log: &mut impl Write) -> Result<ExitCode> {
         let mut config = Config::new();
         self.features.apply(&mut config);
         config.strategy(wisp::Strategy::Cranelift);
@@ -52,7 +52,7 @@ impl CompileCommand {
         let output = self.output.unwrap_or_else(|| self.file.with_extension("cwisp"));
         std::fs::write(&output, &artifact)
             .with_context(|| format!("cannot write {}", output.display()))?;
-        writeln!(out, "wrote {} ({} bytes)", output.display(), artifact.len())?;
+        writeln!(log, "wrote {} ({} bytes)", output.display(), artifact.len())?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -97,8 +97,8 @@ pub struct CreateExeCommand {
 }
 
 impl CreateExeCommand {
-    /// Compiles, links and reports what was written.
-    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
+    /// Compiles, links and reports what was written on `log`.
+    pub fn execute(self, log: &mut impl Write) -> Result<ExitCode> {
         let host = wisp::linked::TARGET;
         let target = self.target.clone().unwrap_or_else(|| host.to_string());
         let cross = target != host;
@@ -130,7 +130,7 @@ impl CreateExeCommand {
         let linker = self.linker(&target, cross);
         let (Some(library), Some(linker)) = (&library, &linker) else {
             let found = (library, linker);
-            return self.explain_manual_link(out, &target, cross, found, (&object_path, &output));
+            return self.explain_manual_link(log, &target, cross, found, (&object_path, &output));
         };
         let mut command = Command::new(&linker[0]);
         command.args(&linker[1..]).args(self.link_args(&object_path, library, &output));
@@ -147,7 +147,7 @@ impl CreateExeCommand {
             );
         }
         let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
-        writeln!(out, "wrote {} ({size} bytes, {target})", output.display())?;
+        writeln!(log, "wrote {} ({size} bytes, {target})", output.display())?;
         Ok(ExitCode::SUCCESS)
     }
 
@@ -230,7 +230,7 @@ impl CreateExeCommand {
     /// `paths` the object written and the executable meant.
     fn explain_manual_link(
         &self,
-        out: &mut impl Write,
+        log: &mut impl Write,
         target: &str,
         cross: bool,
         found: (Option<PathBuf>, Option<Vec<String>>),
@@ -260,9 +260,9 @@ impl CreateExeCommand {
             .unwrap_or_else(|| PathBuf::from(format!("target/{target}/release/{RUNTIME_LIB}")));
         let mut command = Command::new(&linker[0]);
         command.args(&linker[1..]).args(self.link_args(object, &library, output));
-        writeln!(out, "wrote {} (an object file for {target})", object.display())?;
+        writeln!(log, "wrote {} (an object file for {target})", object.display())?;
         writeln!(
-            out,
+            log,
             "to make the executable, build Wisp's runtime library for {target}:\n  cargo build \
              --release -p wisp-exe-runtime --target {target}\nthen link with a C compiler for \
              {target}:\n  {}",
