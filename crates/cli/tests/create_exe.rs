@@ -149,6 +149,17 @@ fn capabilities_are_built_in_and_nothing_else_is_granted() {
 }
 
 #[test]
+fn the_runtime_library_has_no_compiler_and_no_text_parser() {
+    let lib = std::fs::read(runtime_lib()).unwrap();
+    // Mangled symbol names start with the crate's.
+    for krate in ["cranelift_codegen", "wat", "wast"] {
+        let prefix = format!("_ZN{}{krate}", krate.len());
+        assert!(!contains(&lib, prefix.as_bytes()), "the runtime library links {krate}");
+    }
+    assert!(contains(&lib, b"_ZN10wasmparser"), "symbols are not where this test looks");
+}
+
+#[test]
 fn what_is_not_a_wasi_command_is_refused() {
     let dir = TempDir::new();
     let out = format!("{}/x", dir.path());
