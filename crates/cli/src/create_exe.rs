@@ -13,9 +13,10 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use wisp::{Config, Engine, ExternType, Module};
+use wisp::{Engine, ExternType, Module};
 
 use crate::input::read_module;
+use crate::options::CodegenOptions;
 use crate::wasi::WasiOptions;
 
 /// The static library every executable is linked with.
@@ -55,6 +56,9 @@ Examples:
 #[command(after_help = EXAMPLES)]
 pub struct CreateExeCommand {
     #[command(flatten)]
+    codegen: CodegenOptions,
+
+    #[command(flatten)]
     wasi: WasiOptions,
 
     /// Where to write the executable (default: FILE without its
@@ -86,11 +90,6 @@ pub struct CreateExeCommand {
     #[arg(long = "static")]
     static_link: bool,
 
-    /// Compiles for memories without large address-space reservations
-    /// (explicit bounds checks), for hosts with little address space.
-    #[arg(long)]
-    no_memory_reservation: bool,
-
     /// The WASI command, a `.wasm` binary or a `.wat` text file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
@@ -103,11 +102,8 @@ impl CreateExeCommand {
         let target = self.target.clone().unwrap_or_else(|| host.to_string());
         let cross = target != host;
         let wasm = read_module(&self.file)?;
-        let mut config = Config::new();
-        config
-            .strategy(wisp::Strategy::Cranelift)
-            .memory_reservation(!self.no_memory_reservation)
-            .target(&target);
+        let mut config = self.codegen.config();
+        config.target(&target);
         let engine =
             Engine::new(&config).with_context(|| format!("cannot build for target `{target}`"))?;
         check_wasi_command(&engine, &wasm).with_context(|| self.file.display().to_string())?;

@@ -149,6 +149,25 @@ fn capabilities_are_built_in_and_nothing_else_is_granted() {
 }
 
 #[test]
+fn proposals_are_enabled_with_wasm() {
+    let dir = TempDir::new();
+    let src = dir.file("countdown.wat", COUNTDOWN);
+    let exe = format!("{}/countdown", dir.path());
+    // Neither proposal is on by default.
+    create_exe(&[&src, "-o", &exe]).assert_error(1, &["countdown.wat", "multiple memories"]);
+    create_exe(&["--wasm", "multi-memory", &src, "-o", &exe])
+        .assert_error(1, &["countdown.wat", "tail call"]);
+    // Both are recorded in the executable, which validates the module
+    // again when it starts.
+    create_exe(&["--wasm", "multi-memory", "--wasm", "tail-call", &src, "-o", &exe])
+        .assert_success_reports("wrote");
+    let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
+    assert_eq!((run.code, run.stderr.as_str()), (7, ""));
+    let help = wisp(["create-exe", "--help"]);
+    assert!(help.stdout.contains("--wasm <NAME[=y|n]>"), "{}", help.stdout);
+}
+
+#[test]
 fn the_runtime_library_has_no_compiler_and_no_text_parser() {
     let lib = std::fs::read(runtime_lib()).unwrap();
     // Mangled symbol names start with the crate's.
@@ -261,6 +280,19 @@ const ARGC: &str = r#"(module
   (func (export "_start")
     (drop (call $sizes (i32.const 0) (i32.const 4)))
     (call $exit (i32.load (i32.const 0)))))"#;
+
+/// Counts a million down in tail calls (without them, a million frames),
+/// then exits with the status kept in its second memory, 7.
+const COUNTDOWN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory $unused 1)
+  (memory $status 1)
+  (func $count (param i32)
+    (if (i32.eqz (local.get 0)) (then (call $exit (i32.load $status (i32.const 0)))))
+    (return_call $count (i32.sub (local.get 0) (i32.const 1))))
+  (func (export "_start")
+    (i32.store $status (i32.const 0) (i32.const 7))
+    (call $count (i32.const 1000000))))"#;
 
 const TRAP: &str = r#"(module
   (func $inner (unreachable))
