@@ -19,13 +19,13 @@ cat > "$work/hello.wat" <<'WAT'
     (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 13))
     (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
 WAT
-"$wisp" create-exe "$work/hello.wat" -o "$work/hello" > /dev/null
+"$wisp" create-exe "$work/hello.wat" -o "$work/hello"
 echo "hello-world executable (stripped): $(stat -c %s "$work/hello") bytes"
 
 for program in noop quicksort pulldown-cmark; do
     dir=$shared/bench/$program
     wasm=$dir/benchmark.standalone.wasm
-    "$wisp" create-exe --dir . "$wasm" -o "$work/$program" > /dev/null
+    "$wisp" create-exe --dir . "$wasm" -o "$work/$program"
     "$wasmtime" compile "$wasm" -o "$work/$program.cwasm"
     (cd "$dir" && "$wisp" run --dir . "$wasm" > /dev/null)   # fills the cache
     (cd "$dir" && hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/$program.json" \

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use wisp::{Config, Engine, Module};
+use wisp::{Engine, Module};
 
 use crate::input::read_module;
-use crate::options::FeatureOptions;
+use crate::options::CodegenOptions;
 
 /// Compiles a module ahead of time with Cranelift.
 ///
@@ -21,12 +21,7 @@ use crate::options::FeatureOptions;
 #[command(after_help = "Examples:\n  wisp compile app.wasm -o app.cwisp\n  wisp run app.cwisp")]
 pub struct CompileCommand {
     #[command(flatten)]
-    features: FeatureOptions,
-
-    /// Compiles for memories without large reservations (explicit bounds
-    /// checks); the artifact then needs `wisp run --no-memory-reservation`.
-    #[arg(long)]
-    no_memory_reservation: bool,
+    codegen: CodegenOptions,
 
     /// Where to write the artifact (default: FILE with the extension
     /// `.cwisp`). Example: `-o app.cwisp`.
@@ -39,20 +34,16 @@ pub struct CompileCommand {
 }
 
 impl CompileCommand {
-    /// Compiles and writes the artifact.
-    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
-        let mut config = Config::new();
-        self.features.apply(&mut config);
-        config.strategy(wisp::Strategy::Cranelift);
-        config.memory_reservation(!self.no_memory_reservation);
-        let engine = Engine::new(&config)?;
+    /// Compiles and writes the artifact, saying so on `log`.
+    pub fn execute(self, log: &mut impl Write) -> Result<ExitCode> {
+        let engine = Engine::new(&self.codegen.config())?;
         let wasm = read_module(&self.file)?;
         let artifact = crate::progress::while_compiling(|| Module::precompile(&engine, &wasm))
             .with_context(|| self.file.display().to_string())?;
         let output = self.output.unwrap_or_else(|| self.file.with_extension("cwisp"));
         std::fs::write(&output, &artifact)
             .with_context(|| format!("cannot write {}", output.display()))?;
-        writeln!(out, "wrote {} ({} bytes)", output.display(), artifact.len())?;
+        writeln!(log, "wrote {} ({} bytes)", output.display(), artifact.len())?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -13,9 +13,10 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use wisp::{Config, Engine, ExternType, Module};
+use wisp::{Engine, ExternType, Module};
 
 use crate::input::read_module;
+use crate::options::CodegenOptions;
 use crate::wasi::WasiOptions;
 
 /// The static library every executable is linked with.
@@ -55,6 +56,9 @@ Examples:
 #[command(after_help = EXAMPLES)]
 pub struct CreateExeCommand {
     #[command(flatten)]
+    codegen: CodegenOptions,
+
+    #[command(flatten)]
     wasi: WasiOptions,
 
     /// Where to write the executable (default: FILE without its
@@ -86,28 +90,20 @@ pub struct CreateExeCommand {
     #[arg(long = "static")]
     static_link: bool,
 
-    /// Compiles for memories without large address-space reservations
-    /// (explicit bounds checks), for hosts with little address space.
-    #[arg(long)]
-    no_memory_reservation: bool,
-
     /// The WASI command, a `.wasm` binary or a `.wat` text file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
 }
 
 impl CreateExeCommand {
-    /// Compiles, links and reports what was written.
-    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
+    /// Compiles, links and reports what was written on `log`.
+    pub fn execute(self, log: &mut impl Write) -> Result<ExitCode> {
         let host = wisp::linked::TARGET;
         let target = self.target.clone().unwrap_or_else(|| host.to_string());
         let cross = target != host;
         let wasm = read_module(&self.file)?;
-        let mut config = Config::new();
-        config
-            .strategy(wisp::Strategy::Cranelift)
-            .memory_reservation(!self.no_memory_reservation)
-            .target(&target);
+        let mut config = self.codegen.config();
+        config.target(&target);
         let engine =
             Engine::new(&config).with_context(|| format!("cannot build for target `{target}`"))?;
         check_wasi_command(&engine, &wasm).with_context(|| self.file.display().to_string())?;
@@ -130,7 +126,7 @@ impl CreateExeCommand {
         let linker = self.linker(&target, cross);
         let (Some(library), Some(linker)) = (&library, &linker) else {
             let found = (library, linker);
-            return self.explain_manual_link(out, &target, cross, found, (&object_path, &output));
+            return self.explain_manual_link(log, &target, cross, found, (&object_path, &output));
         };
         let mut command = Command::new(&linker[0]);
         command.args(&linker[1..]).args(self.link_args(&object_path, library, &output));
@@ -147,7 +143,7 @@ impl CreateExeCommand {
             );
         }
         let size = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
-        writeln!(out, "wrote {} ({size} bytes, {target})", output.display())?;
+        writeln!(log, "wrote {} ({size} bytes, {target})", output.display())?;
         Ok(ExitCode::SUCCESS)
     }
 
@@ -230,7 +226,7 @@ impl CreateExeCommand {
     /// `paths` the object written and the executable meant.
     fn explain_manual_link(
         &self,
-        out: &mut impl Write,
+        log: &mut impl Write,
         target: &str,
         cross: bool,
         found: (Option<PathBuf>, Option<Vec<String>>),
@@ -260,9 +256,9 @@ impl CreateExeCommand {
             .unwrap_or_else(|| PathBuf::from(format!("target/{target}/release/{RUNTIME_LIB}")));
         let mut command = Command::new(&linker[0]);
         command.args(&linker[1..]).args(self.link_args(object, &library, output));
-        writeln!(out, "wrote {} (an object file for {target})", object.display())?;
+        writeln!(log, "wrote {} (an object file for {target})", object.display())?;
         writeln!(
-            out,
+            log,
             "to make the executable, build Wisp's runtime library for {target}:\n  cargo build \
              --release -p wisp-exe-runtime --target {target}\nthen link with a C compiler for \
              {target}:\n  {}",

@@ -59,8 +59,10 @@ fn main() -> ExitCode {
         Command::Wast(wast) => wast.execute(&mut out),
         Command::Validate(validate) => validate.execute(&mut out),
         Command::Inspect(inspect) => inspect.execute(&mut out).map(|()| ExitCode::SUCCESS),
-        Command::Compile(compile) => compile.execute(&mut out),
-        Command::CreateExe(create) => create.execute(&mut out),
+        // What they wrote is reported on stderr: their stdout stays empty
+        // for scripts that chain commands.
+        Command::Compile(compile) => compile.execute(&mut std::io::stderr()),
+        Command::CreateExe(create) => create.execute(&mut std::io::stderr()),
         Command::Cache(cache) => cache.execute(&mut out),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))

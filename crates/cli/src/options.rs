@@ -1,6 +1,10 @@
-//! Options shared by several commands: which proposals are enabled, which
-//! tier runs the code and how deep the guest may recurse. They all end up in
-//! one `wisp::Config`.
+//! The engine options of every command, in three nested groups so that each
+//! command takes the ones that mean something to it: `--wasm` for every
+//! command that decodes modules ([`FeatureOptions`]), plus code generation
+//! for every command that compiles ([`CodegenOptions`]), plus the tier and
+//! stack bounds for the commands that run code ([`EngineOptions`]). Each
+//! flag is defined once, and each group builds its `wisp::Config` on the
+//! one it contains.
 
 use std::str::FromStr;
 
@@ -8,7 +12,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use wisp::{Config, Engine, Strategy};
 
-/// `--wasm`: the proposal switches, for every command that decodes modules.
+/// `--wasm`: the proposal switches, for every command that decodes modules
+/// (`validate`, `inspect`, and through the groups below all others).
 #[derive(Args, Debug, Clone, Default)]
 pub struct FeatureOptions {
     /// Enables (`=y`, the default) or disables (`=n`) a WebAssembly
@@ -23,37 +28,56 @@ pub struct FeatureOptions {
 }
 
 impl FeatureOptions {
-    pub fn apply(&self, config: &mut Config) {
+    /// The configuration these options describe.
+    pub fn config(&self) -> Config {
+        let mut config = Config::new();
         for setting in &self.proposals {
-            (setting.switch)(config, setting.enable);
+            (setting.switch)(&mut config, setting.enable);
         }
+        config
     }
 
     /// An engine that decodes modules with these proposals.
     pub fn engine(&self) -> Result<Engine> {
-        let mut config = Config::new();
-        self.apply(&mut config);
-        Ok(Engine::new(&config)?)
+        Ok(Engine::new(&self.config())?)
     }
 }
 
-/// Everything that configures an engine that runs code.
+/// How code is compiled: for every command that compiles (`compile`,
+/// `create-exe`, and through [`EngineOptions`] `run` and `wast`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct CodegenOptions {
+    #[command(flatten)]
+    features: FeatureOptions,
+
+    /// Memories of compiled code get no large address-space reservation;
+    /// compiled code checks every access instead (for hosts with little
+    /// address space). Code compiled ahead of time this way runs only
+    /// under this flag too. Example: `--no-memory-reservation`.
+    #[arg(long, help_heading = "Engine options")]
+    no_memory_reservation: bool,
+}
+
+impl CodegenOptions {
+    /// The configuration these options describe, with the Cranelift tier.
+    pub fn config(&self) -> Config {
+        let mut config = self.features.config();
+        config.strategy(Strategy::Cranelift).memory_reservation(!self.no_memory_reservation);
+        config
+    }
+}
+
+/// Everything that configures an engine that runs code (`run`, `wast`).
 #[derive(Args, Debug, Clone)]
 pub struct EngineOptions {
     #[command(flatten)]
-    features: FeatureOptions,
+    codegen: CodegenOptions,
 
     /// The execution tier. `auto` compiles with Cranelift for `wisp run`
     /// (cached, so only the first run pays for compiling) and interprets
     /// for `wisp wast`. Example: `--tier interp`.
     #[arg(long, value_enum, default_value_t = Tier::Auto, help_heading = "Engine options")]
     tier: Tier,
-
-    /// Memories of compiled code get no large address-space reservation;
-    /// compiled code checks every access instead (for hosts with little
-    /// address space). Example: `--no-memory-reservation`.
-    #[arg(long, help_heading = "Engine options")]
-    no_memory_reservation: bool,
 
     /// The most bytes of Wasm value stack (locals and operands of all
     /// active frames) a call may use before it traps with "call stack
@@ -84,13 +108,12 @@ impl EngineOptions {
 
     /// The configuration these options describe.
     pub fn config(&self) -> Config {
-        let mut config = Config::new();
-        self.features.apply(&mut config);
+        let mut config = self.codegen.config();
+        // The tier is chosen here, replacing the compiling default.
         config.strategy(match self.tier {
             Tier::Interp | Tier::Auto => Strategy::Interpreter,
             Tier::Cranelift => Strategy::Cranelift,
         });
-        config.memory_reservation(!self.no_memory_reservation);
         if let Some(bytes) = self.max_wasm_stack {
             config.max_wasm_stack(bytes);
         }

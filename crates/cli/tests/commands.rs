@@ -259,9 +259,18 @@ fn compiled_traps_report_the_wasm_backtrace() {
 fn compile_then_run_the_artifact() {
     let dir = TempDir::new();
     let artifact = format!("{}/fib.cwisp", dir.path());
-    wisp(["compile", "examples/fib.wat", "-o", &artifact]).assert_success_contains("wrote");
+    wisp(["compile", "examples/fib.wat", "-o", &artifact]).assert_success_reports("wrote");
     // The artifact runs without compiling, in the compiled tier.
     wisp(["run", &artifact, "--invoke", "fib", "20"]).assert_success("6765\n");
+}
+
+#[test]
+fn compile_writes_nothing_on_stdout() {
+    let dir = TempDir::new();
+    let artifact = format!("{}/fib.cwisp", dir.path());
+    let run = wisp(["compile", "examples/fib.wat", "-o", &artifact]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "stderr: {}", run.stderr);
+    assert!(run.stderr.starts_with(&format!("wrote {artifact} (")), "{}", run.stderr);
 }
 
 #[test]

@@ -74,7 +74,7 @@ fn executables_link_only_the_c_library() {
     let dir = TempDir::new();
     let src = dir.file("hello.wat", HELLO);
     let exe = format!("{}/hello", dir.path());
-    create_exe(&[&src, "-o", &exe]).assert_success_contains("wrote");
+    create_exe(&[&src, "-o", &exe]).assert_success_reports("wrote");
     let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
     run.assert_success("hello, world\n");
     // The dynamic section names the shared libraries it needs.
@@ -91,7 +91,7 @@ fn executables_link_only_the_c_library() {
     );
 
     let exe = format!("{}/hello-static", dir.path());
-    create_exe(&["--static", &src, "-o", &exe]).assert_success_contains("wrote");
+    create_exe(&["--static", &src, "-o", &exe]).assert_success_reports("wrote");
     let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
     run.assert_success("hello, world\n");
     let headers = Command::new("readelf").args(["-l", "-d", &exe]).output().unwrap();
@@ -105,7 +105,7 @@ fn arguments_belong_to_the_guest_and_exit_statuses_pass_through() {
     // Exits with the number of arguments it got (its own name included).
     let src = dir.file("argc.wat", ARGC);
     let exe = format!("{}/argc", dir.path());
-    create_exe(&[&src, "-o", &exe]).assert_success_contains("wrote");
+    create_exe(&[&src, "-o", &exe]).assert_success_reports("wrote");
     let run = |args: &[&str]| {
         run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), args))
     };
@@ -119,7 +119,7 @@ fn traps_read_as_under_wisp_run() {
     let dir = TempDir::new();
     let src = dir.file("trap.wat", TRAP);
     let exe = format!("{}/trap", dir.path());
-    create_exe(&[&src, "-o", &exe]).assert_success_contains("wrote");
+    create_exe(&[&src, "-o", &exe]).assert_success_reports("wrote");
     let exe_run =
         run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
     exe_run.assert_trap("unreachable", "inner");
@@ -137,15 +137,45 @@ fn capabilities_are_built_in_and_nothing_else_is_granted() {
     let src = dir.file("cat.wat", CAT);
     // Without a grant, opening fails and the guest exits with 2.
     let exe = format!("{}/cat-denied", dir.path());
-    create_exe(&[&src, "-o", &exe]).assert_success_contains("wrote");
+    create_exe(&[&src, "-o", &exe]).assert_success_reports("wrote");
     let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
     // With `--dir-ro DATA::/data`, it prints the file.
     let exe = format!("{}/cat", dir.path());
     let grant = format!("{}::/data", data.path());
-    create_exe(&["--dir-ro", &grant, &src, "-o", &exe]).assert_success_contains("wrote");
+    create_exe(&["--dir-ro", &grant, &src, "-o", &exe]).assert_success_reports("wrote");
     let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
     run.assert_success("from the host\n");
+}
+
+#[test]
+fn proposals_are_enabled_with_wasm() {
+    let dir = TempDir::new();
+    let src = dir.file("countdown.wat", COUNTDOWN);
+    let exe = format!("{}/countdown", dir.path());
+    // Neither proposal is on by default.
+    create_exe(&[&src, "-o", &exe]).assert_error(1, &["countdown.wat", "multiple memories"]);
+    create_exe(&["--wasm", "multi-memory", &src, "-o", &exe])
+        .assert_error(1, &["countdown.wat", "tail call"]);
+    // Both are recorded in the executable, which validates the module
+    // again when it starts.
+    create_exe(&["--wasm", "multi-memory", "--wasm", "tail-call", &src, "-o", &exe])
+        .assert_success_reports("wrote");
+    let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
+    assert_eq!((run.code, run.stderr.as_str()), (7, ""));
+    let help = wisp(["create-exe", "--help"]);
+    assert!(help.stdout.contains("--wasm <NAME[=y|n]>"), "{}", help.stdout);
+}
+
+#[test]
+fn the_runtime_library_has_no_compiler_and_no_text_parser() {
+    let lib = std::fs::read(runtime_lib()).unwrap();
+    // Mangled symbol names start with the crate's.
+    for krate in ["cranelift_codegen", "wat", "wast"] {
+        let prefix = format!("_ZN{}{krate}", krate.len());
+        assert!(!contains(&lib, prefix.as_bytes()), "the runtime library links {krate}");
+    }
+    assert!(contains(&lib, b"_ZN10wasmparser"), "symbols are not where this test looks");
 }
 
 #[test]
@@ -201,14 +231,13 @@ fn other_targets_get_an_object_and_the_link_command() {
         &["create-exe", "--target", "aarch64-unknown-linux-gnu", &src, "-o", &out],
         &dir,
     );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("hello-arm64.o"), "{}", run.stdout);
+    run.assert_success_reports("hello-arm64.o");
     assert!(
-        run.stdout.contains("cargo build --release -p wisp-exe-runtime --target aarch64"),
+        run.stderr.contains("cargo build --release -p wisp-exe-runtime --target aarch64"),
         "{}",
-        run.stdout
+        run.stderr
     );
-    assert!(run.stdout.contains("-o ") && run.stdout.contains("libwisp_exe_runtime.a"));
+    assert!(run.stderr.contains("-o ") && run.stderr.contains("libwisp_exe_runtime.a"));
     let elf = std::fs::read(format!("{out}.o")).unwrap();
     assert_eq!(&elf[..4], b"\x7fELF");
     assert_eq!(elf[4], 2, "64-bit");
@@ -251,6 +280,19 @@ const ARGC: &str = r#"(module
   (func (export "_start")
     (drop (call $sizes (i32.const 0) (i32.const 4)))
     (call $exit (i32.load (i32.const 0)))))"#;
+
+/// Counts a million down in tail calls (without them, a million frames),
+/// then exits with the status kept in its second memory, 7.
+const COUNTDOWN: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory $unused 1)
+  (memory $status 1)
+  (func $count (param i32)
+    (if (i32.eqz (local.get 0)) (then (call $exit (i32.load $status (i32.const 0)))))
+    (return_call $count (i32.sub (local.get 0) (i32.const 1))))
+  (func (export "_start")
+    (i32.store $status (i32.const 0) (i32.const 7))
+    (call $count (i32.const 1000000))))"#;
 
 const TRAP: &str = r#"(module
   (func $inner (unreachable))

@@ -45,29 +45,62 @@ impl Default for Features {
 
 impl Features {
     /// The feature set understood by the validator.
-    pub fn to_wasmparser(self) -> wasmparser::WasmFeatures {
+    pub fn to_wasmparser(mut self) -> wasmparser::WasmFeatures {
         use wasmparser::WasmFeatures as W;
         let mut f = W::MVP | W::FLOATS | W::GC_TYPES;
-        let pairs = [
-            (self.mutable_global, W::MUTABLE_GLOBAL),
-            (self.sign_extension, W::SIGN_EXTENSION),
-            (self.saturating_float_to_int, W::SATURATING_FLOAT_TO_INT),
-            (self.multi_value, W::MULTI_VALUE),
-            (self.bulk_memory, W::BULK_MEMORY),
-            (self.reference_types, W::REFERENCE_TYPES),
-            (self.simd, W::SIMD),
-            (self.relaxed_simd, W::RELAXED_SIMD),
-            (self.tail_call, W::TAIL_CALL),
-            (self.extended_const, W::EXTENDED_CONST),
-            (self.multi_memory, W::MULTI_MEMORY),
-            (self.memory64, W::MEMORY64),
-            (self.exceptions, W::EXCEPTIONS),
-            (self.function_references, W::FUNCTION_REFERENCES),
-            (self.gc, W::GC),
-        ];
-        for (on, flag) in pairs {
-            f.set(flag, on);
+        for (on, flag) in self.switches() {
+            f.set(flag, *on);
         }
         f
+    }
+
+    /// The features whose proposals are set in `flags`: the inverse of
+    /// [`Features::to_wasmparser`], for settings stored as its bits.
+    pub fn from_wasmparser(flags: wasmparser::WasmFeatures) -> Self {
+        let mut features = Self::default();
+        for (on, flag) in features.switches() {
+            *on = flags.contains(flag);
+        }
+        features
+    }
+
+    /// Each proposal's switch with the validator's flag for it: the one
+    /// list both conversions are made from.
+    fn switches(&mut self) -> [(&mut bool, wasmparser::WasmFeatures); 15] {
+        use wasmparser::WasmFeatures as W;
+        [
+            (&mut self.mutable_global, W::MUTABLE_GLOBAL),
+            (&mut self.sign_extension, W::SIGN_EXTENSION),
+            (&mut self.saturating_float_to_int, W::SATURATING_FLOAT_TO_INT),
+            (&mut self.multi_value, W::MULTI_VALUE),
+            (&mut self.bulk_memory, W::BULK_MEMORY),
+            (&mut self.reference_types, W::REFERENCE_TYPES),
+            (&mut self.simd, W::SIMD),
+            (&mut self.relaxed_simd, W::RELAXED_SIMD),
+            (&mut self.tail_call, W::TAIL_CALL),
+            (&mut self.extended_const, W::EXTENDED_CONST),
+            (&mut self.multi_memory, W::MULTI_MEMORY),
+            (&mut self.memory64, W::MEMORY64),
+            (&mut self.exceptions, W::EXCEPTIONS),
+            (&mut self.function_references, W::FUNCTION_REFERENCES),
+            (&mut self.gc, W::GC),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_survive_the_validator_flags() {
+        let mut all = Features::default();
+        for (on, _) in all.switches() {
+            *on = true;
+        }
+        let tail_calls_only_beyond_2_0 = Features { tail_call: true, ..Features::default() };
+        for features in [Features::default(), all, tail_calls_only_beyond_2_0] {
+            assert_eq!(Features::from_wasmparser(features.to_wasmparser()), features);
+        }
     }
 }

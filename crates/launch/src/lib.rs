@@ -5,6 +5,7 @@
 //! messages and exit statuses.
 
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod capabilities;
 pub mod report;

@@ -10,7 +10,7 @@ use wisp::FrameInfo;
 /// The exit status of a guest that trapped.
 pub const TRAPPED: u8 = 134;
 /// The exit status of an internal error (a bug).
-pub const INTERNAL_ERROR: i32 = 101;
+pub const INTERNAL_ERROR: u8 = 101;
 
 /// Lines of backtrace printed before it is cut short. Runs of one function
 /// calling itself count once, so deep recursion stays readable.
@@ -127,7 +127,7 @@ pub fn install_panic_hook() {
             "error: internal error: {}{place} (this is a bug in wisp)",
             what.replace('\n', " ")
         );
-        std::process::exit(INTERNAL_ERROR);
+        std::process::exit(i32::from(INTERNAL_ERROR));
     }));
 }
 

@@ -136,276 +136,223 @@ fn define_functions<T: 'static>(
     wanted: &dyn Fn(&str) -> bool,
 ) -> wisp::Result<()> {
     let l = (linker, wanted);
-    define!(l, get, "args_get", |ctx, mem, argv: i32, buf: i32| {
-        args::get(&ctx.args, mem, argv as u32, buf as u32)
+    define!(l, get, "args_get", |ctx, mem, argv: u32, buf: u32| {
+        args::get(&ctx.args, mem, argv, buf)
     });
-    define!(l, get, "args_sizes_get", |ctx, mem, count: i32, size: i32| {
-        args::sizes(&ctx.args, mem, count as u32, size as u32)
+    define!(l, get, "args_sizes_get", |ctx, mem, count: u32, size: u32| {
+        args::sizes(&ctx.args, mem, count, size)
     });
-    define!(l, get, "environ_get", |ctx, mem, env: i32, buf: i32| {
-        args::get(&ctx.env, mem, env as u32, buf as u32)
+    define!(l, get, "environ_get", |ctx, mem, env: u32, buf: u32| {
+        args::get(&ctx.env, mem, env, buf)
     });
-    define!(l, get, "environ_sizes_get", |ctx, mem, count: i32, size: i32| {
-        args::sizes(&ctx.env, mem, count as u32, size as u32)
+    define!(l, get, "environ_sizes_get", |ctx, mem, count: u32, size: u32| {
+        args::sizes(&ctx.env, mem, count, size)
     });
-    define!(l, get, "clock_res_get", |ctx, mem, id: i32, out: i32| {
-        clocks::res_get(ctx, mem, id as u32, out as u32)
+    define!(l, get, "clock_res_get", |ctx, mem, id: u32, out: u32| {
+        clocks::res_get(ctx, mem, id, out)
     });
-    define!(l, get, "clock_time_get", |ctx, mem, id: i32, precision: i64, out: i32| {
-        clocks::time_get(ctx, mem, id as u32, precision as u64, out as u32)
+    define!(l, get, "clock_time_get", |ctx, mem, id: u32, precision: u64, out: u32| {
+        clocks::time_get(ctx, mem, id, precision, out)
     });
-    define!(l, get, "fd_advise", |ctx, mem, fd: i32, offset: i64, len: i64, advice: i32| {
-        fd::advise(ctx, fd as u32, offset as u64, len as u64, advice as u8)
+    define!(l, get, "fd_advise", |ctx, mem, fd: u32, offset: u64, len: u64, advice: u32| {
+        fd::advise(ctx, fd, offset, len, advice as u8)
     });
-    define!(l, get, "fd_allocate", |ctx, mem, fd: i32, offset: i64, len: i64| {
-        fd::allocate(ctx, fd as u32, offset as u64, len as u64)
+    define!(l, get, "fd_allocate", |ctx, mem, fd: u32, offset: u64, len: u64| {
+        fd::allocate(ctx, fd, offset, len)
     });
-    define!(l, get, "fd_close", |ctx, mem, fd: i32| fd::close(ctx, fd as u32));
-    define!(l, get, "fd_datasync", |ctx, mem, fd: i32| fd::sync(ctx, fd as u32, true));
-    define!(l, get, "fd_fdstat_get", |ctx, mem, fd: i32, out: i32| {
-        fd::fdstat_get(ctx, mem, fd as u32, out as u32)
+    define!(l, get, "fd_close", |ctx, mem, fd: u32| fd::close(ctx, fd));
+    define!(l, get, "fd_datasync", |ctx, mem, fd: u32| fd::sync(ctx, fd, true));
+    define!(l, get, "fd_fdstat_get", |ctx, mem, fd: u32, out: u32| {
+        fd::fdstat_get(ctx, mem, fd, out)
     });
-    define!(l, get, "fd_fdstat_set_flags", |ctx, mem, fd: i32, flags: i32| {
-        fd::fdstat_set_flags(ctx, fd as u32, flags as u16)
+    define!(l, get, "fd_fdstat_set_flags", |ctx, mem, fd: u32, flags: u32| {
+        fd::fdstat_set_flags(ctx, fd, flags as u16)
     });
-    define!(l, get, "fd_fdstat_set_rights", |ctx, mem, fd: i32, base: i64, inheriting: i64| {
-        fd::fdstat_set_rights(ctx, fd as u32, base as u64, inheriting as u64)
+    define!(l, get, "fd_fdstat_set_rights", |ctx, mem, fd: u32, base: u64, inheriting: u64| {
+        fd::fdstat_set_rights(ctx, fd, base, inheriting)
     });
-    define!(l, get, "fd_filestat_get", |ctx, mem, fd: i32, out: i32| {
-        fd::filestat_get(ctx, mem, fd as u32, out as u32)
+    define!(l, get, "fd_filestat_get", |ctx, mem, fd: u32, out: u32| {
+        fd::filestat_get(ctx, mem, fd, out)
     });
-    define!(l, get, "fd_filestat_set_size", |ctx, mem, fd: i32, size: i64| {
-        fd::filestat_set_size(ctx, fd as u32, size as u64)
+    define!(l, get, "fd_filestat_set_size", |ctx, mem, fd: u32, size: u64| {
+        fd::filestat_set_size(ctx, fd, size)
     });
     define!(
         l,
         get,
         "fd_filestat_set_times",
-        |ctx, mem, fd: i32, atim: i64, mtim: i64, flags: i32| {
-            fd::filestat_set_times(ctx, fd as u32, atim as u64, mtim as u64, flags as u16)
+        |ctx, mem, fd: u32, atim: u64, mtim: u64, flags: u32| {
+            fd::filestat_set_times(ctx, fd, atim, mtim, flags as u16)
         }
     );
-    define!(l, get, "fd_pread", |ctx, mem, fd: i32, iovs: i32, len: i32, offset: i64, out: i32| {
-        fd::read(
-            ctx,
-            mem,
-            fd as u32,
-            iovs as u32,
-            len as u32,
-            fd::At::Offset(offset as u64),
-            out as u32,
-        )
+    define!(l, get, "fd_pread", |ctx, mem, fd: u32, iovs: u32, len: u32, offset: u64, out: u32| {
+        fd::read(ctx, mem, fd, iovs, len, fd::At::Offset(offset), out)
     });
-    define!(l, get, "fd_prestat_get", |ctx, mem, fd: i32, out: i32| {
-        fd::prestat_get(ctx, mem, fd as u32, out as u32)
+    define!(l, get, "fd_prestat_get", |ctx, mem, fd: u32, out: u32| {
+        fd::prestat_get(ctx, mem, fd, out)
     });
-    define!(l, get, "fd_prestat_dir_name", |ctx, mem, fd: i32, path: i32, len: i32| {
-        fd::prestat_dir_name(ctx, mem, fd as u32, path as u32, len as u32)
+    define!(l, get, "fd_prestat_dir_name", |ctx, mem, fd: u32, path: u32, len: u32| {
+        fd::prestat_dir_name(ctx, mem, fd, path, len)
     });
     define!(l, get, "fd_pwrite", |ctx,
                                   mem,
-                                  fd: i32,
-                                  iovs: i32,
-                                  len: i32,
-                                  offset: i64,
-                                  out: i32| {
-        fd::write(
-            ctx,
-            mem,
-            fd as u32,
-            iovs as u32,
-            len as u32,
-            fd::At::Offset(offset as u64),
-            out as u32,
-        )
+                                  fd: u32,
+                                  iovs: u32,
+                                  len: u32,
+                                  offset: u64,
+                                  out: u32| {
+        fd::write(ctx, mem, fd, iovs, len, fd::At::Offset(offset), out)
     });
-    define!(l, get, "fd_read", |ctx, mem, fd: i32, iovs: i32, len: i32, out: i32| {
-        fd::read(ctx, mem, fd as u32, iovs as u32, len as u32, fd::At::Cursor, out as u32)
+    define!(l, get, "fd_read", |ctx, mem, fd: u32, iovs: u32, len: u32, out: u32| {
+        fd::read(ctx, mem, fd, iovs, len, fd::At::Cursor, out)
     });
     define!(l, get, "fd_readdir", |ctx,
                                    mem,
-                                   fd: i32,
-                                   buf: i32,
-                                   len: i32,
-                                   cookie: i64,
-                                   out: i32| {
-        fd::readdir(ctx, mem, fd as u32, buf as u32, len as u32, cookie as u64, out as u32)
+                                   fd: u32,
+                                   buf: u32,
+                                   len: u32,
+                                   cookie: u64,
+                                   out: u32| {
+        fd::readdir(ctx, mem, fd, buf, len, cookie, out)
     });
-    define!(l, get, "fd_renumber", |ctx, mem, from: i32, to: i32| {
-        fd::renumber(ctx, from as u32, to as u32)
+    define!(l, get, "fd_renumber", |ctx, mem, from: u32, to: u32| fd::renumber(ctx, from, to));
+    define!(l, get, "fd_seek", |ctx, mem, fd: u32, offset: i64, whence: u32, out: u32| {
+        fd::seek(ctx, mem, fd, offset, whence as u8, out)
     });
-    define!(l, get, "fd_seek", |ctx, mem, fd: i32, offset: i64, whence: i32, out: i32| {
-        fd::seek(ctx, mem, fd as u32, offset, whence as u8, out as u32)
+    define!(l, get, "fd_sync", |ctx, mem, fd: u32| fd::sync(ctx, fd, false));
+    define!(l, get, "fd_tell", |ctx, mem, fd: u32, out: u32| fd::tell(ctx, mem, fd, out));
+    define!(l, get, "fd_write", |ctx, mem, fd: u32, iovs: u32, len: u32, out: u32| {
+        fd::write(ctx, mem, fd, iovs, len, fd::At::Cursor, out)
     });
-    define!(l, get, "fd_sync", |ctx, mem, fd: i32| fd::sync(ctx, fd as u32, false));
-    define!(l, get, "fd_tell", |ctx, mem, fd: i32, out: i32| fd::tell(
-        ctx, mem, fd as u32, out as u32
-    ));
-    define!(l, get, "fd_write", |ctx, mem, fd: i32, iovs: i32, len: i32, out: i32| {
-        fd::write(ctx, mem, fd as u32, iovs as u32, len as u32, fd::At::Cursor, out as u32)
-    });
-    define!(l, get, "path_create_directory", |ctx, mem, fd: i32, p: i32, pl: i32| {
-        path::change(ctx, mem, fd as u32, (p as u32, pl as u32), path::Change::CreateDirectory)
+    define!(l, get, "path_create_directory", |ctx, mem, fd: u32, p: u32, pl: u32| {
+        path::change(ctx, mem, fd, (p, pl), path::Change::CreateDirectory)
     });
     define!(l, get, "path_filestat_get", |ctx,
                                           mem,
-                                          fd: i32,
-                                          flags: i32,
-                                          p: i32,
-                                          pl: i32,
-                                          out: i32| {
-        path::filestat_get(ctx, mem, fd as u32, flags as u32, (p as u32, pl as u32), out as u32)
+                                          fd: u32,
+                                          flags: u32,
+                                          p: u32,
+                                          pl: u32,
+                                          out: u32| {
+        path::filestat_get(ctx, mem, fd, flags, (p, pl), out)
     });
     define!(
         l,
         get,
         "path_filestat_set_times",
-        |ctx, mem, fd: i32, flags: i32, p: i32, pl: i32, atim: i64, mtim: i64, fst: i32| {
-            let path = (p as u32, pl as u32);
-            path::filestat_set_times(
-                ctx,
-                mem,
-                fd as u32,
-                flags as u32,
-                path,
-                atim as u64,
-                mtim as u64,
-                fst as u16,
-            )
+        |ctx, mem, fd: u32, flags: u32, p: u32, pl: u32, atim: u64, mtim: u64, fst: u32| {
+            let path = (p, pl);
+            path::filestat_set_times(ctx, mem, fd, flags, path, atim, mtim, fst as u16)
         }
     );
     define!(l, get, "path_link", |ctx,
                                   mem,
-                                  old_fd: i32,
-                                  flags: i32,
-                                  op: i32,
-                                  opl: i32,
-                                  new_fd: i32,
-                                  np: i32,
-                                  npl: i32| {
-        let (old, new) = ((op as u32, opl as u32), (np as u32, npl as u32));
-        path::link(ctx, mem, old_fd as u32, flags as u32, old, new_fd as u32, new)
+                                  old_fd: u32,
+                                  flags: u32,
+                                  op: u32,
+                                  opl: u32,
+                                  new_fd: u32,
+                                  np: u32,
+                                  npl: u32| {
+        let (old, new) = ((op, opl), (np, npl));
+        path::link(ctx, mem, old_fd, flags, old, new_fd, new)
     });
     define!(l, get, "path_open", |ctx,
                                   mem,
-                                  fd: i32,
-                                  dirflags: i32,
-                                  p: i32,
-                                  pl: i32,
-                                  oflags: i32,
-                                  base: i64,
-                                  inheriting: i64,
-                                  fdflags: i32,
-                                  out: i32| {
-        let path = (p as u32, pl as u32);
+                                  fd: u32,
+                                  dirflags: u32,
+                                  p: u32,
+                                  pl: u32,
+                                  oflags: u32,
+                                  base: u64,
+                                  inheriting: u64,
+                                  fdflags: u32,
+                                  out: u32| {
+        let path = (p, pl);
         path::open(
             ctx,
             mem,
-            fd as u32,
-            dirflags as u32,
+            fd,
+            dirflags,
             path,
             oflags as u16,
-            base as u64,
-            inheriting as u64,
+            base,
+            inheriting,
             fdflags as u16,
-            out as u32,
+            out,
         )
     });
     define!(l, get, "path_readlink", |ctx,
                                       mem,
-                                      fd: i32,
-                                      p: i32,
-                                      pl: i32,
-                                      buf: i32,
-                                      len: i32,
-                                      out: i32| {
-        path::readlink(
-            ctx,
-            mem,
-            fd as u32,
-            (p as u32, pl as u32),
-            buf as u32,
-            len as u32,
-            out as u32,
-        )
+                                      fd: u32,
+                                      p: u32,
+                                      pl: u32,
+                                      buf: u32,
+                                      len: u32,
+                                      out: u32| {
+        path::readlink(ctx, mem, fd, (p, pl), buf, len, out)
     });
-    define!(l, get, "path_remove_directory", |ctx, mem, fd: i32, p: i32, pl: i32| {
-        path::change(ctx, mem, fd as u32, (p as u32, pl as u32), path::Change::RemoveDirectory)
+    define!(l, get, "path_remove_directory", |ctx, mem, fd: u32, p: u32, pl: u32| {
+        path::change(ctx, mem, fd, (p, pl), path::Change::RemoveDirectory)
     });
     define!(l, get, "path_rename", |ctx,
                                     mem,
-                                    fd: i32,
-                                    op: i32,
-                                    opl: i32,
-                                    new_fd: i32,
-                                    np: i32,
-                                    npl: i32| {
-        path::rename(
-            ctx,
-            mem,
-            fd as u32,
-            (op as u32, opl as u32),
-            new_fd as u32,
-            (np as u32, npl as u32),
-        )
+                                    fd: u32,
+                                    op: u32,
+                                    opl: u32,
+                                    new_fd: u32,
+                                    np: u32,
+                                    npl: u32| {
+        path::rename(ctx, mem, fd, (op, opl), new_fd, (np, npl))
     });
-    define!(l, get, "path_symlink", |ctx, mem, op: i32, opl: i32, fd: i32, np: i32, npl: i32| {
-        path::symlink(ctx, mem, (op as u32, opl as u32), fd as u32, (np as u32, npl as u32))
+    define!(l, get, "path_symlink", |ctx, mem, op: u32, opl: u32, fd: u32, np: u32, npl: u32| {
+        path::symlink(ctx, mem, (op, opl), fd, (np, npl))
     });
-    define!(l, get, "path_unlink_file", |ctx, mem, fd: i32, p: i32, pl: i32| {
-        path::change(ctx, mem, fd as u32, (p as u32, pl as u32), path::Change::UnlinkFile)
+    define!(l, get, "path_unlink_file", |ctx, mem, fd: u32, p: u32, pl: u32| {
+        path::change(ctx, mem, fd, (p, pl), path::Change::UnlinkFile)
     });
-    define!(l, get, "poll_oneoff", |ctx, mem, subs: i32, events: i32, n: i32, out: i32| {
-        clocks::poll_oneoff(ctx, mem, subs as u32, events as u32, n as u32, out as u32)
+    define!(l, get, "poll_oneoff", |ctx, mem, subs: u32, events: u32, n: u32, out: u32| {
+        clocks::poll_oneoff(ctx, mem, subs, events, n, out)
     });
     if l.1("proc_exit") {
         l.0.func_wrap(MODULE, "proc_exit", |code: i32| -> wisp::Result<()> {
             Err(wisp::Error::exit(code))
         })?;
     }
-    define!(l, get, "proc_raise", |ctx, mem, _signal: i32| Err(Errno::NoSys));
+    define!(l, get, "proc_raise", |ctx, mem, _signal: u32| Err(Errno::NoSys));
     if l.1("sched_yield") {
         l.0.func_wrap(MODULE, "sched_yield", || -> i32 {
             std::thread::yield_now();
             0
         })?;
     }
-    define!(l, get, "random_get", |ctx, mem, buf: i32, len: i32| {
-        random::get(ctx, mem, buf as u32, len as u32)
+    define!(l, get, "random_get", |ctx, mem, buf: u32, len: u32| {
+        random::get(ctx, mem, buf, len)
     });
-    define!(l, get, "sock_accept", |ctx, mem, fd: i32, flags: i32, out: i32| {
-        sock::accept(ctx, mem, fd as u32, flags as u16, out as u32)
+    define!(l, get, "sock_accept", |ctx, mem, fd: u32, flags: u32, out: u32| {
+        sock::accept(ctx, mem, fd, flags as u16, out)
     });
     define!(l, get, "sock_recv", |ctx,
                                   mem,
-                                  fd: i32,
-                                  iovs: i32,
-                                  len: i32,
-                                  flags: i32,
-                                  out_len: i32,
-                                  out_flags: i32| {
-        sock::recv(
-            ctx,
-            mem,
-            fd as u32,
-            iovs as u32,
-            len as u32,
-            flags as u16,
-            out_len as u32,
-            out_flags as u32,
-        )
+                                  fd: u32,
+                                  iovs: u32,
+                                  len: u32,
+                                  flags: u32,
+                                  out_len: u32,
+                                  out_flags: u32| {
+        sock::recv(ctx, mem, fd, iovs, len, flags as u16, out_len, out_flags)
     });
     define!(l, get, "sock_send", |ctx,
                                   mem,
-                                  fd: i32,
-                                  iovs: i32,
-                                  len: i32,
-                                  _flags: i32,
-                                  out: i32| {
-        sock::send(ctx, mem, fd as u32, iovs as u32, len as u32, out as u32)
+                                  fd: u32,
+                                  iovs: u32,
+                                  len: u32,
+                                  _flags: u32,
+                                  out: u32| {
+        sock::send(ctx, mem, fd, iovs, len, out)
     });
-    define!(l, get, "sock_shutdown", |ctx, mem, fd: i32, how: i32| sock::shutdown(
-        ctx, fd as u32, how as u8
+    define!(l, get, "sock_shutdown", |ctx, mem, fd: u32, how: u32| sock::shutdown(
+        ctx, fd, how as u8
     ));
     Ok(())
 }

@@ -33,9 +33,55 @@
 //! # }
 //! ```
 //!
-//! Execution is by an interpreter that translates each function, on its
-//! first call, into a register-based bytecode. Runtime faults surface as
-//! [`Error`]s carrying a [`Trap`] and a Wasm [`Backtrace`].
+//! # Tiers
+//!
+//! Code runs in one of two tiers, chosen for each [`Engine`] by
+//! [`Config::strategy`]:
+//!
+//! - [`Strategy::Interpreter`] translates each function, on its first call,
+//!   into a register-based bytecode and interprets it. A module is ready as
+//!   soon as it is validated, so start-up is near instant.
+//!   [`Strategy::Auto`], the default, picks the interpreter today.
+//! - [`Strategy::Cranelift`] compiles the whole module to native code with
+//!   Cranelift when the [`Module`] is created. Memory accesses are checked
+//!   by guard pages (or explicitly, see [`Config::memory_reservation`]) and
+//!   faults become traps. Compiled code can be kept as an artifact
+//!   ([`Module::precompile`], [`Module::serialize`]) and loaded later
+//!   without compiling ([`Module::deserialize`]).
+//!
+//! The rest of the API is the same for both tiers:
+//!
+//! ```
+//! use wisp::{Config, Engine, Instance, Module, Store, Strategy};
+//!
+//! # fn main() -> wisp::Result<()> {
+//! let mut config = Config::new();
+//! config.strategy(Strategy::Cranelift);
+//! let engine = Engine::new(&config)?;
+//! let module = Module::new(&engine, r#"
+//!     (module
+//!       (func (export "double") (param i32) (result i32)
+//!         (i32.mul (local.get 0) (i32.const 2))))
+//! "#)?;
+//! let mut store = Store::new(&engine, ());
+//! let instance = Instance::new(&mut store, &module, &[])?;
+//! let double = instance.get_typed_func::<i32, i32>(&store, "double")?;
+//! assert_eq!(double.call(&mut store, 21)?, 42);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! In either tier, runtime faults surface as [`Error`]s carrying a
+//! [`Trap`] and a Wasm [`Backtrace`].
+//!
+//! # Features
+//!
+//! - `cranelift` (default): the Cranelift tier's compiler. Without it an
+//!   engine of that tier runs only code compiled ahead of time and linked
+//!   into the program (see [`linked`], which `wisp create-exe` uses).
+//! - `wat` (default): the text format in [`Module::new`],
+//!   [`Module::from_file`] and [`Module::precompile`]. Without it they
+//!   accept only the binary format.
 //!
 //! # Handles and stores
 //!

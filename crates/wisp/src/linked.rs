@@ -18,7 +18,8 @@
 
 use object::write::{Symbol, SymbolSection};
 use object::{SectionKind, SymbolFlags, SymbolKind, SymbolScope};
-use wisp_environ::ModuleInfo;
+use wasmparser::WasmFeatures;
+use wisp_environ::{Features, ModuleInfo};
 
 use crate::artifact::{self, Header, Reader, corrupt, put_blob, put_u32};
 use crate::{Config, Engine, Error, Module, Result, Strategy};
@@ -29,7 +30,7 @@ pub const TEXT_SYMBOL: &str = "wisp_linked_text";
 pub const IMAGE_SYMBOL: &str = "wisp_linked_image";
 
 const MAGIC: &[u8; 8] = b"WISPLNK\0";
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 /// Changes whenever the layout the compiled code relies on (the VM context,
 /// the libcalls) does, so code and runtime of different builds never meet.
 const ABI_ID: &str = env!("WISP_ABI_ID");
@@ -73,6 +74,10 @@ pub fn write_object(engine: &Engine, wasm: &[u8], extra: &[u8]) -> Result<Vec<u8
     put_u32(&mut body, FORMAT_VERSION);
     put_blob(&mut body, ABI_ID.as_bytes());
     put_u32(&mut body, settings_bits(engine));
+    // The proposals, since validating the module again at load time needs
+    // those it was compiled with.
+    let features = engine.config().features.to_wasmparser().bits();
+    body.extend_from_slice(&features.to_le_bytes());
     body.extend_from_slice(&(code.text.len() as u64).to_le_bytes());
     put_blob(&mut body, &artifact::encode(&header, wasm, &code));
     put_blob(&mut body, extra);
@@ -97,9 +102,9 @@ pub fn write_object(engine: &Engine, wasm: &[u8], extra: &[u8]) -> Result<Vec<u8
 
 /// The module linked into this program, the engine that runs it, and the
 /// `extra` bytes given to [`write_object`]. The engine is `config` with
-/// the settings the code was compiled with (the Cranelift tier, memory
-/// reservations, fuel, epochs). Code from another Wisp build or for
-/// another target is refused.
+/// the settings the code was compiled with (the Cranelift tier, the
+/// proposals, memory reservations, fuel, epochs). Code from another Wisp
+/// build or for another target is refused.
 ///
 /// # Safety
 /// `text` and `image` must be the addresses of [`TEXT_SYMBOL`] and
@@ -136,7 +141,9 @@ pub unsafe fn load(
         ));
     }
     let bits = r.u32()?;
+    let features = WasmFeatures::from_bits_truncate(r.u64()?);
     let mut config = config.clone();
+    config.features = Features::from_wasmparser(features);
     config
         .strategy(Strategy::Cranelift)
         .memory_reservation(bits & RESERVATION != 0)

@@ -9,6 +9,12 @@ use crate::error::ErrorKind;
 use crate::interp::translate::{CompiledFunc, translate};
 use crate::{Engine, Error, ExternType, Result};
 
+#[cfg(feature = "wat")]
+mod text;
+#[cfg(not(feature = "wat"))]
+#[path = "module/text_disabled.rs"]
+mod text;
+
 /// A validated WebAssembly module, ready to instantiate any number of times
 /// in any store of its engine.
 ///
@@ -64,18 +70,19 @@ pub struct ExportType<'a> {
 }
 
 impl Module {
-    /// Compiles a module from the binary format or the text format.
+    /// Compiles a module from the binary format or the text format. The
+    /// text format needs the `wat` feature (on by default); without it,
+    /// text is refused with an [`ErrorKind::Unsupported`] error.
     pub fn new(engine: &Engine, bytes: impl AsRef<[u8]>) -> Result<Module> {
         let bytes = bytes.as_ref();
         if bytes.starts_with(b"\0asm") {
             return Self::from_binary(engine, bytes);
         }
-        let binary =
-            wat::parse_bytes(bytes).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
-        Self::from_binary(engine, &binary)
+        Self::from_binary(engine, &text::to_binary(bytes, None)?)
     }
 
-    /// Compiles a module from a file in the binary or text format.
+    /// Compiles a module from a file in the binary or text format (text
+    /// needs the `wat` feature, as for [`Module::new`]).
     pub fn from_file(engine: &Engine, path: impl AsRef<Path>) -> Result<Module> {
         let path = path.as_ref();
         let bytes = std::fs::read(path)
@@ -83,9 +90,7 @@ impl Module {
         if bytes.starts_with(b"\0asm") {
             return Self::from_binary(engine, &bytes);
         }
-        let binary =
-            wat::parse_file(path).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
-        Self::from_binary(engine, &binary)
+        Self::from_binary(engine, &text::to_binary(&bytes, Some(path))?)
     }
 
     /// Compiles a module from the binary format: decodes and validates it in
@@ -105,8 +110,7 @@ impl Module {
         let bytes = if bytes.starts_with(b"\0asm") {
             bytes
         } else {
-            binary =
-                wat::parse_bytes(bytes).map_err(|e| Error::new(ErrorKind::Text(e.to_string())))?;
+            binary = text::to_binary(bytes, None)?;
             &binary[..]
         };
         let header = engine.artifact_header()?;

@@ -77,10 +77,12 @@ impl Run {
         assert_eq!(self.stdout, stdout);
     }
 
-    /// Asserts success with `part` somewhere in stdout.
-    pub fn assert_success_contains(&self, part: &str) {
+    /// Asserts success with nothing on stdout and `part` somewhere in
+    /// stderr: what commands that write files report.
+    pub fn assert_success_reports(&self, part: &str) {
         assert_eq!(self.code, 0, "stderr: {}", self.stderr);
-        assert!(self.stdout.contains(part), "`{part}` missing from: {}", self.stdout);
+        assert_eq!(self.stdout, "", "stdout should stay empty");
+        assert!(self.stderr.contains(part), "`{part}` missing from: {}", self.stderr);
     }
 
     fn assert_clean_stderr(&self) {
