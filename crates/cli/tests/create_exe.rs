@@ -99,6 +99,26 @@ fn executables_link_only_the_c_library() {
     assert!(!text.contains("INTERP") && !text.contains("NEEDED"), "not static: {text}");
 }
 
+/// `relaxed_madd` rounds once in every tier, also in code compiled for a
+/// CPU without a fused multiply-add instruction: an executable for the
+/// x86-64 baseline (which lacks it) runs on this machine and must agree
+/// with `wisp run` in both tiers.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn relaxed_madd_rounds_once_without_the_fma_instruction() {
+    let dir = TempDir::new();
+    let src = dir.file("madd.wat", MADD);
+    for tier in ["interp", "cranelift"] {
+        wisp(["run", "--wasm", "relaxed-simd", "--tier", tier, &src]).assert_success("fused\n");
+    }
+    let exe = format!("{}/madd", dir.path());
+    let target = "x86_64-unknown-linux-gnu";
+    create_exe(&["--target", target, "--wasm", "relaxed-simd", &src, "-o", &exe])
+        .assert_success_reports("wrote");
+    let run = run_of(run_clean(Path::new(&exe), Path::new(dir.path()), Path::new(dir.path()), &[]));
+    run.assert_success("fused\n");
+}
+
 #[test]
 fn arguments_belong_to_the_guest_and_exit_statuses_pass_through() {
     let dir = TempDir::new();
@@ -321,3 +341,31 @@ const CAT: &str = r#"(module
     (drop (call $read (i32.load (i32.const 200)) (i32.const 0) (i32.const 1) (i32.const 8)))
     (i32.store (i32.const 4) (i32.load (i32.const 8)))
     (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#;
+
+/// Prints `fused` if `relaxed_madd` rounds once in every lane of both
+/// shapes: with a = b = 1 + 2^-12 (2^-27 for f64) and c = -(a * b rounded),
+/// a * b + c is 2^-24 (2^-54) rounded once, and 0 rounded twice.
+const MADD: &str = r#"(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "fused\n")
+  (data (i32.const 32) "rounded twice\n")
+  (func $print (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (if (i32.and
+          (i32x4.all_true
+            (f32x4.relaxed_madd
+              (v128.const f32x4 0x1.001p+0 0x1.001p+0 0x1.001p+0 0x1.001p+0)
+              (v128.const f32x4 0x1.001p+0 0x1.001p+0 0x1.001p+0 0x1.001p+0)
+              (v128.const f32x4 -0x1.002p+0 -0x1.002p+0 -0x1.002p+0 -0x1.002p+0)))
+          (i64x2.all_true
+            (f64x2.relaxed_madd
+              (v128.const f64x2 0x1.0000002p+0 0x1.0000002p+0)
+              (v128.const f64x2 0x1.0000002p+0 0x1.0000002p+0)
+              (v128.const f64x2 -0x1.0000004p+0 -0x1.0000004p+0))))
+      (then (call $print (i32.const 16) (i32.const 6)))
+      (else (call $print (i32.const 32) (i32.const 14))))))"#;

@@ -419,6 +419,17 @@ impl<'b, 'f> Translation<'b, 'f> {
     /// Calls runtime function `lc` with `args` (the VM context is added as
     /// the first argument); returns its single result, if any.
     pub(crate) fn libcall(&mut self, lc: Libcall, args: &[Value], returns: bool) -> Option<Value> {
+        self.libcall_returning(lc, args, returns.then_some(I64))
+    }
+
+    /// Calls libcall `lc` with `args` after the VM context; its result, of
+    /// type `ret`, if it has one.
+    pub(crate) fn libcall_returning(
+        &mut self,
+        lc: Libcall,
+        args: &[Value],
+        ret: Option<Type>,
+    ) -> Option<Value> {
         let sig = match self.libcall_sigs[lc as usize] {
             Some(s) => s,
             None => {
@@ -427,8 +438,8 @@ impl<'b, 'f> Translation<'b, 'f> {
                 for a in args {
                     sig.params.push(AbiParam::new(self.b.func.dfg.value_type(*a)));
                 }
-                if returns {
-                    sig.returns.push(AbiParam::new(I64));
+                if let Some(ret) = ret {
+                    sig.returns.push(AbiParam::new(ret));
                 }
                 let s = self.b.import_signature(sig);
                 self.libcall_sigs[lc as usize] = Some(s);
@@ -441,7 +452,7 @@ impl<'b, 'f> Translation<'b, 'f> {
         let mut all = vec![self.vmctx];
         all.extend_from_slice(args);
         let call = self.b.ins().call_indirect(sig, f, &all);
-        returns.then(|| self.b.inst_results(call)[0])
+        ret.map(|_| self.b.inst_results(call)[0])
     }
 
     /// Calls a libcall that returns 0 or "trap pending", trapping on the latter.

@@ -28,7 +28,7 @@ use std::sync::Mutex;
 use cranelift_codegen::binemit::Reloc as ClifReloc;
 use cranelift_codegen::entity::EntityRef;
 use cranelift_codegen::ir::{self, ExternalName};
-use cranelift_codegen::isa::{CallConv, OwnedTargetIsa};
+use cranelift_codegen::isa::{CallConv, OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{Context, FinalizedRelocTarget};
 use cranelift_frontend::FunctionBuilderContext;
@@ -49,6 +49,10 @@ pub struct Settings {
     pub opt_level: &'static str,
     /// Calling convention of the host functions the code calls.
     pub host_call_conv: CallConv,
+    /// The target has a fused multiply-add instruction (set by
+    /// [`Compiler::host`] and [`Compiler::for_target`] from its CPU
+    /// features); without one, `relaxed_madd` calls the runtime.
+    pub native_fma: bool,
 }
 
 impl Default for Settings {
@@ -59,6 +63,7 @@ impl Default for Settings {
             epoch_interruption: false,
             opt_level: "speed",
             host_call_conv: CallConv::triple_default(&target_lexicon::Triple::host()),
+            native_fma: true,
         }
     }
 }
@@ -107,15 +112,23 @@ fn shared_flags(settings: &Settings) -> Result<settings::Flags, CompileError> {
     Ok(settings::Flags::new(b))
 }
 
+/// Whether `isa` has a fused multiply-add instruction: x86-64 says so with
+/// a CPU feature flag; the other targets Wisp supports always have one.
+fn has_fma(isa: &dyn TargetIsa) -> bool {
+    let flag = isa.isa_flags().into_iter().find(|f| f.name == "has_fma");
+    flag.is_none_or(|f| f.as_bool().unwrap_or(false))
+}
+
 impl Compiler {
     /// A compiler for the machine it runs on, using every CPU feature it
     /// detects.
-    pub fn host(settings: Settings) -> Result<Self, CompileError> {
+    pub fn host(mut settings: Settings) -> Result<Self, CompileError> {
         let builder = cranelift_native::builder()
             .map_err(|e| CompileError(format!("this machine is not supported: {e}")))?;
         let isa = builder
             .finish(shared_flags(&settings)?)
             .map_err(|e| CompileError(format!("cannot target this machine: {e}")))?;
+        settings.native_fma = has_fma(&*isa);
         Ok(Self { isa, settings })
     }
 
@@ -139,6 +152,7 @@ impl Compiler {
         let isa = builder
             .finish(shared_flags(&settings)?)
             .map_err(|e| CompileError(format!("cannot target `{triple}`: {e}")))?;
+        settings.native_fma = has_fma(&*isa);
         Ok(Self { isa, settings })
     }
 

@@ -11,9 +11,13 @@
 //! saturation.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::types::{F32X4, F64X2, I8, I8X16, I16, I16X8, I32, I32X4, I64X2};
+use cranelift_codegen::ir::types::{
+    F32, F32X4, F64, F64X2, I8, I8X16, I16, I16X8, I32, I32X4, I64X2,
+};
 use cranelift_codegen::ir::{InstBuilder, Type, Value};
 use wasmparser::{MemArg, Operator};
+
+use wisp_environ::Libcall;
 
 use crate::CompileError;
 use crate::func::{Translation, heap, little};
@@ -682,7 +686,25 @@ fn relaxed(t: &mut Translation<'_, '_>, op: &Operator<'_>) -> bool {
 fn fused_multiply_add(t: &mut Translation<'_, '_>, ty: Type, negate: bool) {
     let (a, b, c) = pop3_as(t, ty);
     let a = if negate { t.b.ins().fneg(a) } else { a };
-    let v = t.b.ins().fma(a, b, c);
+    let v = if t.settings.native_fma {
+        t.b.ins().fma(a, b, c)
+    } else {
+        // Without the instruction (x86-64 before Haswell, and the x86-64
+        // baseline create-exe targets), Cranelift would call the C
+        // library's `fma`, which compiled code cannot reach: each lane goes
+        // through a libcall instead, so the result is still rounded once.
+        let (lane, lc, lanes) =
+            if ty == F32X4 { (F32, Libcall::FmaF32, 4) } else { (F64, Libcall::FmaF64, 2) };
+        let mut v = c;
+        for i in 0..lanes {
+            let x = t.b.ins().extractlane(a, i);
+            let y = t.b.ins().extractlane(b, i);
+            let z = t.b.ins().extractlane(c, i);
+            let r = t.libcall_returning(lc, &[x, y, z], Some(lane)).expect("a result");
+            v = t.b.ins().insertlane(v, r, i);
+        }
+        v
+    };
     push_vec(t, v);
 }
 

@@ -99,11 +99,16 @@ pub enum Libcall {
     OutOfFuel,
     /// `(vmctx) -> trap`: the epoch deadline was reached.
     EpochReached,
+    /// `(vmctx, a: f32, b: f32, c: f32) -> a * b + c` rounded once: a lane
+    /// of `relaxed_madd` on a machine without a fused multiply-add.
+    FmaF32,
+    /// `(vmctx, a: f64, b: f64, c: f64) -> a * b + c` rounded once.
+    FmaF64,
 }
 
 impl Libcall {
     /// Number of libcalls.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 15;
 }
 
 /// Offsets inside the VM context of instances of one module.

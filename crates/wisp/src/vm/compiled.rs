@@ -123,6 +123,8 @@ impl<S: StoreOps> Libcalls<S> {
         host_call as *const (),
         out_of_fuel as *const (),
         epoch_reached as *const (),
+        fma_f32 as *const (),
+        fma_f64 as *const (),
     ]);
 }
 
@@ -333,4 +335,15 @@ extern "C" fn out_of_fuel(_vmctx: *mut u64) -> u64 {
 
 extern "C" fn epoch_reached(_vmctx: *mut u64) -> u64 {
     pending(Trap::Interrupted)
+}
+
+/// A lane of `relaxed_madd` where the machine has no fused multiply-add:
+/// `mul_add` rounds once (in software if it must).
+extern "C" fn fma_f32(_vmctx: *mut u64, a: f32, b: f32, c: f32) -> f32 {
+    a.mul_add(b, c)
+}
+
+/// The `f64` lane of [`fma_f32`].
+extern "C" fn fma_f64(_vmctx: *mut u64, a: f64, b: f64, c: f64) -> f64 {
+    a.mul_add(b, c)
 }
