@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use wisp_environ::{ExternKind, FuncType, ImportKind, ModuleInfo};
 
 use crate::error::ErrorKind;
-use crate::interp::translate::{CompiledFunc, translate};
+use crate::interp::translate::{TranslatedFunc, translate};
 use crate::{Engine, Error, ExternType, Result};
 
 #[cfg(feature = "wat")]
@@ -34,7 +34,7 @@ pub(crate) struct ModuleInner {
     /// Engine-wide signature id of each type index.
     type_ids: Box<[u32]>,
     /// Translated code of each defined function, filled in on first call.
-    code: Box<[OnceLock<Arc<CompiledFunc>>]>,
+    code: Box<[OnceLock<Arc<TranslatedFunc>>]>,
     /// Machine code, for modules of compiled engines.
     loaded: Option<Arc<crate::vm::code::LoadedCode>>,
     /// Copy-on-write image of memory 0's initial contents, built on the
@@ -329,7 +329,7 @@ impl Module {
         self.inner.type_id(type_index)
     }
 
-    pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
+    pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<TranslatedFunc>> {
         self.inner.code(func_index)
     }
 
@@ -351,7 +351,7 @@ impl ModuleInner {
     /// The translated code of defined function `func_index`, if it has
     /// been translated.
     #[inline(always)]
-    pub(crate) fn translated(&self, func_index: u32) -> Option<&Arc<CompiledFunc>> {
+    pub(crate) fn translated(&self, func_index: u32) -> Option<&Arc<TranslatedFunc>> {
         let defined = func_index.wrapping_sub(self.info.num_imported_funcs) as usize;
         self.code.get(defined)?.get()
     }
@@ -359,7 +359,7 @@ impl ModuleInner {
     /// The translated code of defined function `func_index`, translating it
     /// on first use.
     #[inline]
-    pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
+    pub(crate) fn code(&self, func_index: u32) -> Result<&Arc<TranslatedFunc>> {
         match self.translated(func_index) {
             Some(code) => Ok(code),
             None => self.translate(func_index),
@@ -368,7 +368,7 @@ impl ModuleInner {
 
     #[cold]
     #[inline(never)]
-    fn translate(&self, func_index: u32) -> Result<&Arc<CompiledFunc>> {
+    fn translate(&self, func_index: u32) -> Result<&Arc<TranslatedFunc>> {
         let slot = &self.code[(func_index - self.info.num_imported_funcs) as usize];
         let compiled =
             translate(&self.info, &self.type_ids, self.engine.config(), &self.bytes, func_index)?;

@@ -16,7 +16,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use super::dispatch::{self, Exit};
-use super::translate::{CompiledFunc, FRAME_INIT_BLOCK};
+use super::translate::{FRAME_INIT_BLOCK, TranslatedFunc};
 use crate::bulk::addr;
 use crate::module::ModuleInner;
 use crate::store::{FuncEntity, StoreInner};
@@ -26,18 +26,18 @@ use crate::{Error, Module, Result, Store, Trap};
 /// A translated function, referenced without reference counting so that
 /// calls and returns cost no atomic operations.
 #[derive(Clone, Copy)]
-pub(super) struct CodeRef(NonNull<CompiledFunc>);
+pub(super) struct CodeRef(NonNull<TranslatedFunc>);
 
 impl CodeRef {
-    fn new(code: &Arc<CompiledFunc>) -> Self {
+    fn new(code: &Arc<TranslatedFunc>) -> Self {
         CodeRef(NonNull::from(&**code))
     }
 }
 
 impl Deref for CodeRef {
-    type Target = CompiledFunc;
+    type Target = TranslatedFunc;
 
-    fn deref(&self) -> &CompiledFunc {
+    fn deref(&self) -> &TranslatedFunc {
         // SAFETY: a translation is owned by its module (an `Arc` set once in
         // a `OnceLock`, never cleared). Every module whose code runs belongs
         // to an instance of the store being executed, and a store never drops
@@ -237,7 +237,7 @@ impl Machine {
     /// block, and the frame list for one more. `false`, changing nothing,
     /// otherwise.
     #[inline(always)]
-    fn enter_fast(&mut self, code: &Arc<CompiledFunc>, index: u32, base: u32) -> bool {
+    fn enter_fast(&mut self, code: &Arc<TranslatedFunc>, index: u32, base: u32) -> bool {
         let fp = self.fp + base as usize;
         let start = fp + code.param_cells as usize;
         let end = (fp + code.frame_cells as usize).max(start + FRAME_INIT_BLOCK);
@@ -521,7 +521,7 @@ impl Ctx<'_> {
 /// Prepares a frame whose parameters are in place: zeroes the declared
 /// locals and writes the constant registers, in one copy.
 #[inline(always)]
-fn init_frame(stack: &mut [u64], fp: usize, code: &CompiledFunc) {
+fn init_frame(stack: &mut [u64], fp: usize, code: &TranslatedFunc) {
     let start = fp + code.param_cells as usize;
     let init = &code.frame_init[..code.init_cells as usize];
     stack[start..start + init.len()].copy_from_slice(init);

@@ -25,7 +25,7 @@ use locals::const_instr;
 
 /// A function translated to bytecode.
 #[derive(Debug)]
-pub(crate) struct CompiledFunc {
+pub(crate) struct TranslatedFunc {
     pub code: Box<[Instr]>,
     /// v128 constants and shuffle patterns.
     pub consts: Box<[u128]>,
@@ -69,7 +69,7 @@ pub(crate) fn translate(
     config: &crate::Config,
     bytes: &[u8],
     func_index: u32,
-) -> Result<CompiledFunc, Error> {
+) -> Result<TranslatedFunc, Error> {
     let features = config.features;
     let defined = (func_index - info.num_imported_funcs) as usize;
     let range = info.bodies[defined].range.clone();
@@ -122,7 +122,7 @@ pub(crate) fn translate(
         .collect();
     let init_cells = frame_init.len() as u32;
     frame_init.resize(frame_init.len().max(FRAME_INIT_BLOCK), 0);
-    Ok(CompiledFunc {
+    Ok(TranslatedFunc {
         code: t.code.into(),
         consts: t.consts.into(),
         frame_cells: t.max_cells,
