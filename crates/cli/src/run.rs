@@ -10,9 +10,10 @@ use wisp::{Engine, ExternType, FuncType, Module, Store, Val};
 
 use crate::args::parse_val;
 use crate::errors::EXIT_CODES;
-use crate::input::load_module;
+use crate::input::{load_module, load_module_bytes};
 use crate::limits::LimitOptions;
 use crate::options::EngineOptions;
+use crate::package::{PackageOptions, Source};
 use crate::wasi::WasiOptions;
 
 const EXAMPLES: &str = "\
@@ -20,12 +21,15 @@ Examples:
   wisp run examples/fib.wat --invoke fib 20
   wisp run --invoke add math.wasm -- -1 0x10
   wisp run command.wasm
+  wisp run --registry http://127.0.0.1:5000 acme/hello@1 --name world
   wisp run --fuel 1000000 --timeout 5s untrusted.wasm";
 
 /// Runs a WebAssembly module.
 ///
 /// Calls the module's `_start` function, or the function named by
-/// `--invoke`.
+/// `--invoke`. FILE may also be a package: `NAMESPACE/NAME[@VERSION]` on
+/// the default registry or `HOST[:PORT]/REPOSITORY[:TAG|@sha256:HEX]`,
+/// pulled into the cache if needed (an existing path is always a file).
 ///
 /// Options go before FILE; everything after FILE is passed to the program
 /// untouched (a leading `--` is dropped). For the familiar
@@ -44,6 +48,9 @@ pub struct RunCommand {
 
     #[command(flatten)]
     wasi: WasiOptions,
+
+    #[command(flatten)]
+    package: PackageOptions,
 
     /// Calls the exported function NAME instead of `_start`, with ARGS as
     /// its arguments, and prints each result on its own line.
@@ -111,7 +118,14 @@ impl RunCommand {
         let mut config = self.engine.config();
         self.limits.configure(&mut config);
         let engine = Engine::new(&config)?;
-        let module = load_module(&engine, &self.file, !self.no_cache)?;
+        let module = match Source::of(&self.file)? {
+            Source::File(path) => load_module(&engine, &path, !self.no_cache)?,
+            Source::Package(reference) => {
+                let package = crate::package::pull(&self.package, &reference)?;
+                let bytes = crate::package::module_bytes(&package)?;
+                load_module_bytes(&engine, &reference.to_string(), &bytes, !self.no_cache)?
+            }
+        };
         // Everything the command line can get wrong is checked before any
         // guest code (a start function) runs.
         let name = self.entry_point(&module)?;
