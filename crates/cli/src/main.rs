@@ -42,6 +42,7 @@ enum Command {
     Cache(cache::CacheCommand),
     Push(package::PushCommand),
     Pull(package::PullCommand),
+    Publish(package::PublishCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +62,7 @@ fn main() -> ExitCode {
         Command::Cache(cache) => cache.execute(&mut out),
         Command::Push(push) => push.execute(&mut out),
         Command::Pull(pull) => pull.execute(&mut out),
+        Command::Publish(publish) => publish.execute(&mut out),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))
 }
@@ -116,6 +118,7 @@ mod tests {
             "wisp run --wasm simd=n app.wasm",
             "wisp run --registry http://127.0.0.1:5000 --refresh acme/hello@1 a b",
             "wisp run --offline ghcr.io/acme/hello:1.0.0",
+            "wisp run --command count acme/wc@1 -- -l",
             "wisp run --version",
         ];
         for line in lines {

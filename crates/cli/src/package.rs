@@ -12,10 +12,12 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use wisp::Module;
+use wisp_launch::DirGrant;
 use wisp_package::config::RegistryConfig;
 use wisp_package::progress::Progress;
 use wisp_package::reference::{Target, VersionSelector};
-use wisp_package::{Cache, Client, ErrorKind, Package, Reference, Settings};
+use wisp_package::wisp_toml::Capabilities;
+use wisp_package::{Cache, Client, Definition, ErrorKind, Package, Reference, Settings};
 
 use crate::errors::EXIT_CODES;
 use crate::input::read_module;
@@ -92,7 +94,10 @@ impl Source {
 /// Pulls `reference` (from the cache when it can), saying that no file of
 /// that name exists either when nothing is found.
 pub fn pull(options: &PackageOptions, reference: &Reference) -> Result<Package> {
-    let client = options.client()?;
+    pull_with(&options.client()?, reference)
+}
+
+fn pull_with(client: &Client, reference: &Reference) -> Result<Package> {
     client.pull(reference).map_err(|e| {
         let nothing =
             matches!(e.kind(), ErrorKind::PackageNotFound { .. } | ErrorKind::NoRegistry { .. });
@@ -101,11 +106,28 @@ pub fn pull(options: &PackageOptions, reference: &Reference) -> Result<Package> 
     })
 }
 
-/// The module to run from `package`: its first.
-pub fn module_bytes(package: &Package) -> Result<Vec<u8>> {
-    let Some(module) = package.modules.first() else {
-        bail!("{} holds no module", package.reference);
-    };
+/// What `wisp run` needs from a package.
+pub struct Launch {
+    /// The module's binary.
+    pub module: Vec<u8>,
+    /// The command's arguments, put before the user's.
+    pub args: Vec<String>,
+    /// The package's files, granted read-only at their guest paths.
+    pub files: Vec<DirGrant>,
+    /// What the package asks for (and is not granted by this).
+    pub asked: Capabilities,
+}
+
+/// Pulls `reference` and picks the module to run: `command`'s, else the
+/// first command's, else the first module.
+pub fn prepare(
+    options: &PackageOptions,
+    reference: &Reference,
+    command: Option<&str>,
+) -> Result<Launch> {
+    let client = options.client()?;
+    let package = pull_with(&client, reference)?;
+    let (module, args) = package.entry(command).map_err(anyhow::Error::msg)?;
     if Module::is_artifact(&module.bytes) {
         // Loading an artifact is trusting it; a registry is not trusted.
         bail!(
@@ -113,7 +135,36 @@ pub fn module_bytes(package: &Package) -> Result<Vec<u8>> {
             package.reference
         );
     }
-    Ok(module.bytes.clone())
+    let files = client.files(&package)?;
+    Ok(Launch {
+        module: module.bytes.clone(),
+        args,
+        files: files.into_iter().map(|(guest, host)| DirGrant { host, guest }).collect(),
+        asked: package.capabilities(),
+    })
+}
+
+/// What `push` and `publish` share: how modules are validated, where
+/// they go, and whether a version may be replaced.
+#[derive(Args, Debug)]
+struct UploadOptions {
+    #[command(flatten)]
+    features: FeatureOptions,
+
+    #[command(flatten)]
+    package: PackageOptions,
+
+    /// Replaces the version if the registry already has it.
+    #[arg(long)]
+    force: bool,
+}
+
+impl UploadOptions {
+    /// Checks `wasm` (called `name` in the error) before anything is uploaded.
+    fn validate(&self, name: &str, wasm: &[u8]) -> Result<()> {
+        let engine = self.features.engine()?;
+        Module::validate(&engine, wasm).with_context(|| name.to_string())
+    }
 }
 
 /// Pushes a module to a registry as a Wasm OCI artifact.
@@ -128,14 +179,7 @@ pub fn module_bytes(package: &Package) -> Result<Vec<u8>> {
 #[command(after_help = EXIT_CODES)]
 pub struct PushCommand {
     #[command(flatten)]
-    features: FeatureOptions,
-
-    #[command(flatten)]
-    package: PackageOptions,
-
-    /// Replaces the version if the registry already has it.
-    #[arg(long)]
-    force: bool,
+    upload: UploadOptions,
 
     /// The module, `.wasm` or `.wat`. Example: `hello.wasm`.
     #[arg(value_name = "FILE")]
@@ -149,10 +193,9 @@ pub struct PushCommand {
 impl PushCommand {
     pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
         let reference: Reference = self.reference.parse()?;
-        let engine = self.features.engine()?;
         let wasm = read_module(&self.file)?;
-        Module::validate(&engine, &wasm).with_context(|| self.file.display().to_string())?;
-        let pushed = self.package.client()?.push(&wasm, &reference, self.force)?;
+        self.upload.validate(&self.file.display().to_string(), &wasm)?;
+        let pushed = self.upload.package.client()?.push(&wasm, &reference, self.upload.force)?;
         writeln!(out, "pushed: {}", pushed.reference)?;
         writeln!(out, "digest: {}", pushed.digest)?;
         Ok(ExitCode::SUCCESS)
@@ -194,15 +237,82 @@ pub fn inspect(
     writeln!(out, "version: {}", package.version.as_deref().unwrap_or("(by digest)"))?;
     writeln!(out, "digest: {}", package.digest)?;
     writeln!(out, "size: {} bytes", package.size)?;
-    writeln!(out, "format: Wasm OCI artifact (TAG v0)")?;
+    match &package.config {
+        None => writeln!(out, "format: Wasm OCI artifact (TAG v0)")?,
+        Some(config) => {
+            writeln!(out, "format: Wisp package")?;
+            for (label, value) in [
+                ("description", &config.description),
+                ("license", &config.license),
+                ("repository", &config.repository),
+            ] {
+                if let Some(value) = value {
+                    writeln!(out, "{label}: {value}")?;
+                }
+            }
+        }
+    }
     writeln!(out, "modules:")?;
     for module in &package.modules {
         writeln!(out, "  {} ({} bytes, {})", module.name, module.bytes.len(), module.digest)?;
     }
-    writeln!(out, "commands: none")?;
-    writeln!(out, "files: none")?;
-    writeln!(out, "capabilities asked for: none")?;
+    let commands = package.commands();
+    if commands.is_empty() {
+        writeln!(out, "commands: none")?;
+    } else {
+        writeln!(out, "commands:")?;
+        for command in commands {
+            let args = if command.args.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", command.args.join(" "))
+            };
+            writeln!(out, "  {}: {}{args}", command.name, command.module)?;
+        }
+    }
+    let fs = package.config.as_ref().map(|c| c.fs.as_slice()).unwrap_or_default();
+    if fs.is_empty() {
+        writeln!(out, "files: none")?;
+    } else {
+        writeln!(out, "files:")?;
+        for files in fs {
+            writeln!(out, "  {} (read-only, {})", files.name, files.digest)?;
+        }
+    }
+    writeln!(out, "capabilities asked for: {}", package.capabilities().describe())?;
     Ok(())
+}
+
+/// Publishes the package in a directory, described by its `wisp.toml`.
+///
+/// Checks the file and validates every module before anything is
+/// uploaded; the version is the tag, and an existing version is replaced
+/// only with `--force`. One module with no commands, files or
+/// capabilities is published as a plain Wasm OCI artifact (TAG v0).
+///
+/// Example: `wisp publish --registry http://127.0.0.1:5000 ./wordcount`.
+#[derive(Args, Debug)]
+#[command(after_help = EXIT_CODES)]
+pub struct PublishCommand {
+    #[command(flatten)]
+    upload: UploadOptions,
+
+    /// The directory holding `wisp.toml`. Example: `./wordcount`.
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+}
+
+impl PublishCommand {
+    pub fn execute(self, out: &mut impl Write) -> Result<ExitCode> {
+        let definition = Definition::load(&self.dir)?;
+        for (name, bytes) in &definition.modules {
+            self.upload.validate(&format!("module `{name}`"), bytes)?;
+        }
+        let published = self.upload.package.client()?.publish(&definition, self.upload.force)?;
+        writeln!(out, "published: {}", published.reference)?;
+        writeln!(out, "digest: {}", published.digest)?;
+        Ok(ExitCode::SUCCESS)
+    }
 }
 
 /// `wisp cache packages`: one line per cached reference.

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use wisp::{Engine, ExternType, FuncType, Module, Store, Val};
 
@@ -51,6 +51,11 @@ pub struct RunCommand {
 
     #[command(flatten)]
     package: PackageOptions,
+
+    /// Runs the package's command NAME instead of its first (or its first
+    /// module, if it has no commands). Example: `--command count`.
+    #[arg(long = "command", value_name = "NAME", help_heading = "Package options")]
+    package_command: Option<String>,
 
     /// Calls the exported function NAME instead of `_start`, with ARGS as
     /// its arguments, and prints each result on its own line.
@@ -118,18 +123,60 @@ impl RunCommand {
         let mut config = self.engine.config();
         self.limits.configure(&mut config);
         let engine = Engine::new(&config)?;
-        let module = match Source::of(&self.file)? {
-            Source::File(path) => load_module(&engine, &path, !self.no_cache)?,
+        let mut capabilities = self.wasi.capabilities();
+        let (module, asked) = match Source::of(&self.file)? {
+            Source::File(path) => {
+                if self.package_command.is_some() {
+                    bail!(
+                        "--command names a command of a package, and {} is a file",
+                        path.display()
+                    );
+                }
+                (load_module(&engine, &path, !self.no_cache)?, None)
+            }
             Source::Package(reference) => {
-                let package = crate::package::pull(&self.package, &reference)?;
-                let bytes = crate::package::module_bytes(&package)?;
-                load_module_bytes(&engine, &reference.to_string(), &bytes, !self.no_cache)?
+                let launch = crate::package::prepare(
+                    &self.package,
+                    &reference,
+                    self.package_command.as_deref(),
+                )?;
+                let name = reference.to_string();
+                let module = load_module_bytes(&engine, &name, &launch.module, !self.no_cache)?;
+                // The command's own arguments come before the user's.
+                self.args.splice(0..0, launch.args);
+                capabilities.read_only_dirs.extend(launch.files);
+                (module, (!launch.asked.is_empty()).then_some((name, launch.asked)))
             }
         };
+        let outcome = self.call(&engine, &module, capabilities, out);
+        // A package's failure may be for want of what it asked for.
+        match (&outcome, asked) {
+            (Ok(code), Some((name, asked))) if *code != ExitCode::SUCCESS => {
+                eprintln!(
+                    "wisp: note: {name} asks for {} (granted only by your flags)",
+                    asked.describe()
+                );
+                outcome
+            }
+            (Err(_), Some((name, asked))) => outcome.with_context(|| {
+                format!("{name} asks for {} (granted only by your flags)", asked.describe())
+            }),
+            _ => outcome,
+        }
+    }
+
+    /// Instantiates `module` with `capabilities` and calls its entry point.
+    fn call(
+        &self,
+        engine: &Engine,
+        module: &Module,
+        capabilities: wisp_launch::Capabilities,
+        out: &mut impl Write,
+    ) -> Result<ExitCode> {
         // Everything the command line can get wrong is checked before any
         // guest code (a start function) runs.
-        let name = self.entry_point(&module)?;
-        let ty = function_type(&module, name)?;
+        let name = self.entry_point(module)?;
+        let ty = function_type(module, name)?;
         let (params, argv) = match self.invoke {
             Some(_) => (self.params(name, &ty)?, vec![self.program_name()]),
             None => (
@@ -139,9 +186,9 @@ impl RunCommand {
         };
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
 
-        let mut store = Store::new(&engine, self.wasi.capabilities().context(&argv)?);
-        self.limits.apply(&mut store, &engine)?;
-        if let Some(status) = wisp_launch::call(&mut store, &module, name, &params, &mut results)? {
+        let mut store = Store::new(engine, capabilities.context(&argv)?);
+        self.limits.apply(&mut store, engine)?;
+        if let Some(status) = wisp_launch::call(&mut store, module, name, &params, &mut results)? {
             // `proc_exit`. The guest's status is the result even if its
             // last output could not be written (a full disk, a closed pipe).
             let _ = out.flush();

@@ -503,3 +503,214 @@ fn blobs_cut_short_or_longer_than_declared_are_refused() {
         .assert_error(1, &["exceeds the limit of"]);
     user.assert_cache_clean(false);
 }
+
+/// A C program that reads the files its package ships: `count` prints how
+/// many lines `/data/words.txt` has, `show FILE` prints a file of `/data`.
+const WORDS_C: &str = r#"
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: words count|show FILE\n"); return 2; }
+    const char *name = strcmp(argv[1], "count") == 0 ? "words.txt" : (argc > 2 ? argv[2] : "");
+    char path[256];
+    snprintf(path, sizeof path, "/data/%s", name);
+    FILE *f = fopen(path, "r");
+    if (!f) { perror(path); return 1; }
+    int lines = 0, c;
+    while ((c = fgetc(f)) != EOF) {
+        if (c == '\n') lines++;
+        if (strcmp(argv[1], "show") == 0) putchar(c);
+    }
+    fclose(f);
+    if (strcmp(argv[1], "count") == 0) printf("%d lines\n", lines);
+    /* Writing next to the data must fail: the files are read-only. */
+    if (fopen("/data/new.txt", "w")) { printf("wrote into /data\n"); return 3; }
+    return 0;
+}
+"#;
+
+/// A package directory: the C program built for WASI, its data files and
+/// a `wisp.toml` with two commands. `None` without clang for wasm32-wasi.
+fn words_package(user: &User, version: &str) -> Option<String> {
+    if !have("/usr/bin/clang", "the package test builds a C program") {
+        return None;
+    }
+    let dir = Path::new(user.home.path()).join("words");
+    std::fs::create_dir_all(dir.join("data/more")).unwrap();
+    std::fs::write(dir.join("words.c"), WORDS_C).unwrap();
+    std::fs::write(dir.join("data/words.txt"), "alpha\nbeta\ngamma\n").unwrap();
+    std::fs::write(dir.join("data/more/note.txt"), "a note\n").unwrap();
+    let output = Command::new("clang")
+        .args(["--target=wasm32-wasi", "--sysroot=/usr", "-O2", "-o"])
+        .arg(dir.join("words.wasm"))
+        .arg(dir.join("words.c"))
+        .output()
+        .expect("clang runs");
+    assert!(output.status.success(), "clang: {}", String::from_utf8_lossy(&output.stderr));
+    let toml = format!(
+        r#"[package]
+name = "acme/words"
+version = "{version}"
+description = "Counts and shows words"
+license = "Apache-2.0"
+
+[[module]]
+name = "words"
+source = "words.wasm"
+
+[[command]]
+name = "count"
+module = "words"
+args = ["count"]
+
+[[command]]
+name = "show"
+module = "words"
+args = ["show"]
+
+[fs]
+"/data" = "data"
+
+[capabilities]
+env = ["LANG"]
+"#
+    );
+    std::fs::write(dir.join("wisp.toml"), toml).unwrap();
+    Some(dir.to_str().unwrap().to_string())
+}
+
+#[test]
+fn a_published_c_program_runs_by_name_with_its_files_and_commands() {
+    let Some(registry) = Registry::start() else { return };
+    let author = User::new().with("WISP_REGISTRY", &registry.url());
+    let Some(dir) = words_package(&author, "1.0.0") else { return };
+    let published = author.wisp(["publish", &dir]);
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    assert!(published.stdout.contains("published: "), "{}", published.stdout);
+    author.wisp(["publish", &dir]).assert_error(1, &["acme/words:1.0.0 already exists", "--force"]);
+
+    let user = User::new().with("WISP_REGISTRY", &registry.url());
+    user.wisp(["run", "acme/words"]).assert_success("3 lines\n");
+    user.wisp(["run", "--command", "show", "acme/words@1", "more/note.txt"])
+        .assert_success("a note\n");
+    user.wisp(["run", "--command", "nope", "acme/words"])
+        .assert_error(1, &["no command `nope`", "count, show"]);
+    let inspect = user.wisp(["inspect", "acme/words"]).stdout;
+    for line in [
+        "format: Wisp package",
+        "description: Counts and shows words",
+        "  count: words count",
+        "  show: words show",
+        "  /data (read-only, sha256:",
+        "capabilities asked for: env LANG",
+    ] {
+        assert!(inspect.contains(line), "`{line}` missing: {inspect}");
+    }
+    // A failing run names what the package asked for.
+    let run = user.wisp(["run", "--command", "show", "acme/words", "missing.txt"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("asks for env LANG (granted only by your flags)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn publish_checks_everything_before_uploading() {
+    let Some(registry) = Registry::start() else { return };
+    let author = User::new().with("WISP_REGISTRY", &registry.url());
+    let dir = Path::new(author.home.path()).join("bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir_arg = dir.to_str().unwrap();
+    let nothing_uploaded = || {
+        let (status, _) =
+            common::registry::http(&registry.host, "GET", "/v2/acme/bad/tags/list", &[], &[])
+                .unwrap();
+        assert_eq!(status, 404, "nothing was uploaded");
+    };
+
+    std::fs::write(dir.join("wisp.toml"), "[package]\nname = \"acme/bad\"\nversion = 1\n").unwrap();
+    author.wisp(["publish", dir_arg]).assert_error(1, &["wisp.toml", "(at line 3, column 11)"]);
+
+    std::fs::write(dir.join("good.wasm"), module_binary("good")).unwrap();
+    std::fs::write(dir.join("bad.wasm"), b"\0asm\x01\0\0\0\x01\xff").unwrap();
+    std::fs::write(
+        dir.join("wisp.toml"),
+        "[package]\nname = \"acme/bad\"\nversion = \"1.0.0\"\n\
+         [[module]]\nname = \"good\"\nsource = \"good.wasm\"\n\
+         [[module]]\nname = \"bad\"\nsource = \"bad.wasm\"\n",
+    )
+    .unwrap();
+    author.wisp(["publish", dir_arg]).assert_error(1, &["module `bad`"]);
+    nothing_uploaded();
+
+    // One module and nothing else: a plain TAG v0 artifact.
+    std::fs::write(
+        dir.join("wisp.toml"),
+        "[package]\nname = \"acme/bad\"\nversion = \"1.0.0\"\n[[module]]\nname = \"good\"\nsource = \"good.wasm\"\n",
+    )
+    .unwrap();
+    assert_eq!(author.wisp(["publish", dir_arg]).code, 0);
+    let inspect = author.wisp(["inspect", "acme/bad"]).stdout;
+    assert!(inspect.contains("format: Wasm OCI artifact (TAG v0)"), "{inspect}");
+    author.wisp(["run", "acme/bad"]).assert_success("good\n");
+}
+
+#[test]
+fn file_layers_that_escape_are_refused() {
+    let Some(registry) = Registry::start() else { return };
+    // A package whose file layer holds `../escape`, written by hand.
+    let wasm = module_binary("never runs");
+    let layer = registry.put_blob("evil/pkg", &wasm);
+    let mut header = [0u8; 512];
+    let name = b"../escape";
+    header[..name.len()].copy_from_slice(name);
+    header[100..108].copy_from_slice(b"0000644\0");
+    header[108..116].copy_from_slice(b"0000000\0");
+    header[116..124].copy_from_slice(b"0000000\0");
+    header[124..136].copy_from_slice(b"00000000001\0");
+    header[136..148].copy_from_slice(b"00000000000\0");
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
+    header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    let mut tar = header.to_vec();
+    tar.push(b'x');
+    tar.resize(512 * 4, 0);
+    let gz = gzip(&tar);
+    let files = registry.put_blob("evil/pkg", &gz);
+    let config = format!(
+        r#"{{"name":"evil/pkg","version":"1.0.0","modules":[{{"name":"main","digest":"{layer}"}}],"fs":[{{"name":"/data","digest":"{files}"}}]}}"#
+    );
+    let config_digest = registry.put_blob("evil/pkg", config.as_bytes());
+    let manifest_type = "application/vnd.oci.image.manifest.v1+json";
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"{manifest_type}","config":{{"mediaType":"application/vnd.wisp.package.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/wasm","digest":"{layer}","size":{}}},{{"mediaType":"application/vnd.wisp.package.files.v1.tar+gzip","digest":"{files}","size":{}}}]}}"#,
+        config.len(),
+        wasm.len(),
+        gz.len()
+    );
+    registry.put_manifest("evil/pkg", "1.0.0", manifest_type, manifest.as_bytes());
+    let user = User::new().with("WISP_REGISTRY", &registry.url());
+    user.wisp(["run", "evil/pkg"]).assert_error(1, &["`../escape`", "leaves its directory"]);
+    assert!(!user.cache().join("escape").exists() && !user.cache().join("files/escape").exists());
+    assert_eq!(std::fs::read_dir(user.cache().join("files")).map_or(0, |d| d.count()), 0);
+    user.assert_cache_clean(true);
+}
+
+/// `bytes` gzip-compressed, by the system's gzip.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip runs");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    child.wait_with_output().unwrap().stdout
+}

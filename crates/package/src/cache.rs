@@ -7,7 +7,8 @@
 //!   refs/HOST/REPO/_tags.json           the tags the registry listed, and when
 //!   refs/HOST/REPO/_tag/TAG.json        the manifest digest a tag named, and when
 //!   refs/HOST/REPO/_digest/HEX.json     a manifest pulled by digest
-//!   tmp/                                blobs being downloaded
+//!   files/HEX/                          a file layer, unpacked (read-only to guests)
+//!   tmp/                                blobs and file trees being written
 //! ```
 //!
 //! Repository components start with a letter or digit (see
@@ -253,6 +254,15 @@ impl Cache {
             if !needed.contains(&format!("sha256:{name}")) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(|e| Error::cache(&path, e))?;
+            }
+        }
+        // File layers unpacked from blobs that are gone.
+        let dir = self.root.join("files");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !needed.contains(&format!("sha256:{name}")) {
+                let path = entry.path();
+                std::fs::remove_dir_all(&path).map_err(|e| Error::cache(&path, e))?;
             }
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! and pushes modules, over `oci-client`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -16,10 +17,15 @@ use crate::config::RegistryConfig;
 use crate::credentials::Credentials;
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
-use crate::manifest::{Limits, MANIFEST_MEDIA_TYPE, Manifest, rfc3339, wasm_config, wasm_manifest};
+use crate::manifest::{
+    Blob, FILES_LAYER_MEDIA_TYPE, Format, Limits, MANIFEST_MEDIA_TYPE, Manifest, NamedLayer,
+    PACKAGE_CONFIG_MEDIA_TYPE, PackageConfig, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE,
+    manifest, rfc3339, wasm_config,
+};
 use crate::package::{Package, PackageModule};
 use crate::progress::{NoProgress, Progress};
 use crate::reference::{NamedReference, OciReference, Reference, Target, VersionSelector};
+use crate::wisp_toml::Definition;
 
 /// How long a tag's resolution is trusted before the registry is asked
 /// again, unless [`Settings::refresh`] or [`Settings::offline`] say otherwise.
@@ -311,17 +317,39 @@ impl Client {
         let manifest = Manifest::parse(&manifest_bytes, &shown, &self.settings.limits)?;
 
         let config = self.blob(&resolved.reference, &manifest.config, &shown)?;
-        if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&config).is_err() {
-            return Err(Error::invalid_package(&shown, "its config is not a JSON object"));
-        }
+        let config = match manifest.format {
+            Format::WasmV0 => {
+                let object =
+                    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&config);
+                if object.is_err() {
+                    return Err(Error::invalid_package(&shown, "its config is not a JSON object"));
+                }
+                None
+            }
+            Format::Package => {
+                let config: PackageConfig = serde_json::from_slice(&config).map_err(|e| {
+                    Error::invalid_package(&shown, format!("its package config is invalid ({e})"))
+                })?;
+                config.check(&manifest, &shown)?;
+                Some(config)
+            }
+        };
         let mut modules = Vec::new();
         for layer in &manifest.layers {
             let bytes = self.blob(&resolved.reference, layer, &shown)?;
-            let name = layer
-                .annotations
-                .get("org.opencontainers.image.title")
-                .map(|t| t.trim_end_matches(".wasm").to_string())
-                .unwrap_or_else(|| "main".to_string());
+            if layer.media_type != WASM_LAYER_MEDIA_TYPE {
+                continue;
+            }
+            let named =
+                config.iter().flat_map(|c| &c.modules).find(|m| m.digest == layer.digest.as_str());
+            let name = match named {
+                Some(module) => module.name.clone(),
+                None => layer
+                    .annotations
+                    .get("org.opencontainers.image.title")
+                    .map(|t| t.trim_end_matches(".wasm").to_string())
+                    .unwrap_or_else(|| "main".to_string()),
+            };
             modules.push(PackageModule { name, digest: layer.digest.clone(), bytes });
         }
         // Only now, with every blob in place, do the records name it.
@@ -341,6 +369,7 @@ impl Client {
                 + manifest.layers.iter().map(|l| l.size).sum::<u64>(),
             manifest,
             modules,
+            config,
         })
     }
 
@@ -427,12 +456,72 @@ impl Client {
     /// reference with a tag. An existing tag is replaced only with `force`.
     pub fn push(&self, wasm: &[u8], reference: &Reference, force: bool) -> Result<Pushed> {
         let target = self.push_target(reference)?;
-        let shown = reference.to_string();
         if !wasm.starts_with(b"\0asm") {
-            return Err(Error::invalid_package(&shown, "the module is not a WebAssembly binary"));
+            return Err(Error::invalid_package(
+                reference,
+                "the module is not a WebAssembly binary",
+            ));
         }
+        let module = Blob::new(WASM_LAYER_MEDIA_TYPE, wasm.to_vec(), None);
+        let config = wasm_config(&[&module.digest], &rfc3339(now()));
+        let config = Blob::new(WASM_CONFIG_MEDIA_TYPE, config, None);
+        self.upload(&target, &reference.to_string(), config, vec![module], force)
+    }
+
+    /// Publishes the package `definition` (already checked, its modules
+    /// validated by the caller) with its version as the tag: as a TAG v0
+    /// artifact when it is one module and nothing else, as a Wisp package
+    /// otherwise. An existing version is replaced only with `force`.
+    pub fn publish(&self, definition: &Definition, force: bool) -> Result<Pushed> {
+        let toml = &definition.toml;
+        let text = format!("{}@{}", toml.package.name, toml.package.version);
+        let reference: Reference = text.parse()?;
+        if definition.is_single_module() {
+            return self.push(&definition.modules[0].1, &reference, force);
+        }
+        let target = self.push_target(&reference)?;
+        let mut layers = Vec::new();
+        let mut modules = Vec::new();
+        for (name, bytes) in &definition.modules {
+            let blob =
+                Blob::new(WASM_LAYER_MEDIA_TYPE, bytes.clone(), Some(format!("{name}.wasm")));
+            modules.push(NamedLayer { name: name.clone(), digest: blob.digest.to_string() });
+            layers.push(blob);
+        }
+        let mut fs = Vec::new();
+        for (guest, dir) in &definition.files {
+            let blob = Blob::new(FILES_LAYER_MEDIA_TYPE, crate::files::pack(dir)?, None);
+            fs.push(NamedLayer { name: guest.clone(), digest: blob.digest.to_string() });
+            layers.push(blob);
+        }
+        let config = PackageConfig {
+            name: toml.package.name.clone(),
+            version: toml.package.version.clone(),
+            description: toml.package.description.clone(),
+            license: toml.package.license.clone(),
+            repository: toml.package.repository.clone(),
+            modules,
+            commands: toml.commands.clone(),
+            fs,
+            capabilities: toml.capabilities.clone(),
+        };
+        let config = serde_json::to_vec(&config).unwrap_or_default();
+        let config = Blob::new(PACKAGE_CONFIG_MEDIA_TYPE, config, None);
+        self.upload(&target, &text, config, layers, force)
+    }
+
+    /// Uploads `layers`, then `config`, then the manifest naming them,
+    /// tagged `target`.
+    fn upload(
+        &self,
+        target: &OciReference,
+        shown: &str,
+        config: Blob,
+        layers: Vec<Blob>,
+        force: bool,
+    ) -> Result<Pushed> {
         if !force {
-            match self.fetch_manifest(&target, &shown) {
+            match self.fetch_manifest(target, shown) {
                 Ok(_) => {
                     return Err(ErrorKind::VersionExists { reference: target.to_string() }.into());
                 }
@@ -446,10 +535,7 @@ impl Client {
         }
         let remote = self.online(&shown)?;
         let auth = self.auth(&target.registry)?;
-        let image = oci_reference(&target);
-        let module = Digest::of(wasm);
-        let config = wasm_config(&[&module], &rfc3339(now()));
-        let config_digest = Digest::of(&config);
+        let image = oci_reference(target);
         let mut annotations = BTreeMap::new();
         annotations.insert("org.opencontainers.image.created".to_string(), rfc3339(now()));
         if let Target::Tag(tag) = &target.target
@@ -457,11 +543,7 @@ impl Client {
         {
             annotations.insert("org.opencontainers.image.version".to_string(), tag.clone());
         }
-        let manifest = wasm_manifest(
-            (&config_digest, config.len() as u64),
-            (&module, wasm.len() as u64),
-            annotations,
-        );
+        let manifest = manifest(&config, &layers, annotations);
         let digest = Digest::of(&manifest);
         let registry = &target.registry;
         let fail = |e: OciDistributionError| {
@@ -474,15 +556,17 @@ impl Client {
             // The oci-client authenticates pushes per request; `store_auth`
             // makes the credentials known before the first one.
             remote.oci.store_auth_if_needed(image.resolve_registry(), &auth.0).await;
-            for (bytes, blob_digest) in [(wasm, &module), (&config[..], &config_digest)] {
+            for blob in layers.iter().chain([&config]) {
                 let exists =
-                    remote.oci.blob_exists(&image, blob_digest.as_str()).await.map_err(fail)?;
+                    remote.oci.blob_exists(&image, blob.digest.as_str()).await.map_err(fail)?;
                 if !exists {
-                    self.progress
-                        .start(&format!("{shown} {}", short(blob_digest)), bytes.len() as u64);
-                    let pushed =
-                        remote.oci.push_blob(&image, bytes.to_vec(), blob_digest.as_str()).await;
-                    self.progress.advance(bytes.len() as u64);
+                    let size = blob.bytes.len() as u64;
+                    self.progress.start(&format!("{shown} {}", short(&blob.digest)), size);
+                    let pushed = remote
+                        .oci
+                        .push_blob(&image, blob.bytes.clone(), blob.digest.as_str())
+                        .await;
+                    self.progress.advance(size);
                     self.progress.finish();
                     pushed.map_err(fail)?;
                 }
@@ -495,7 +579,56 @@ impl Client {
                 .map_err(fail)?;
             Ok::<(), Error>(())
         })?;
-        Ok(Pushed { reference: target, digest })
+        Ok(Pushed { reference: target.clone(), digest })
+    }
+
+    /// The read-only file trees of `package`: each guest path with the
+    /// directory its layer is unpacked in (under the cache's `files/`,
+    /// unpacked once, renamed into place whole).
+    pub fn files(&self, package: &Package) -> Result<Vec<(String, PathBuf)>> {
+        let Some(config) = &package.config else { return Ok(Vec::new()) };
+        let mut mounts = Vec::new();
+        for files in &config.fs {
+            let Some(digest) = Digest::parse(&files.digest) else {
+                return Err(Error::invalid_package(
+                    &package.reference,
+                    "a file layer digest is not sha256",
+                ));
+            };
+            let dir = self.cache.root().join("files").join(digest.hex());
+            if !dir.is_dir() {
+                let bytes = self.cache.read_blob(&digest)?.ok_or_else(|| {
+                    Error::cache(self.cache.blob_path(&digest), std::io::ErrorKind::NotFound.into())
+                })?;
+                let tmp = self.cache.root().join("tmp").join(format!(
+                    "{}.{}.files",
+                    digest.hex(),
+                    std::process::id()
+                ));
+                let _ = std::fs::remove_dir_all(&tmp);
+                let unpacked = crate::files::unpack(
+                    &bytes,
+                    &tmp,
+                    self.settings.limits.layer_bytes,
+                    &package.reference.to_string(),
+                )
+                .and_then(|()| {
+                    let parent = self.cache.root().join("files");
+                    std::fs::create_dir_all(&parent).map_err(|e| Error::cache(&parent, e))?;
+                    std::fs::rename(&tmp, &dir).or_else(|e| {
+                        // Another process may have put it in place first.
+                        if dir.is_dir() { Ok(()) } else { Err(Error::cache(&dir, e)) }
+                    })
+                });
+                if let Err(e) = unpacked {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    return Err(e);
+                }
+                let _ = std::fs::remove_dir_all(&tmp);
+            }
+            mounts.push((files.name.clone(), dir));
+        }
+        Ok(mounts)
     }
 
     /// The tagged reference a push writes to.

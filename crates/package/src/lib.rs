@@ -25,10 +25,12 @@ pub mod config;
 pub mod credentials;
 mod digest;
 mod error;
+mod files;
 pub mod manifest;
 mod package;
 pub mod progress;
 pub mod reference;
+pub mod wisp_toml;
 
 pub use cache::Cache;
 pub use client::{Client, DEFAULT_TTL, Pushed, Resolved, Settings};
@@ -36,3 +38,4 @@ pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
 pub use package::{Package, PackageModule};
 pub use reference::Reference;
+pub use wisp_toml::Definition;

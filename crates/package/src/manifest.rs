@@ -1,10 +1,12 @@
-//! Manifests: the CNCF TAG-Runtime Wasm OCI artifact (v0), checked once
-//! where it enters.
+//! Manifests: the CNCF TAG-Runtime Wasm OCI artifact (v0) and Wisp's own
+//! package format, checked once where they enter.
 //!
 //! A v0 artifact is an OCI image manifest whose config has the media type
 //! [`WASM_CONFIG_MEDIA_TYPE`] and whose one layer is an
-//! [`WASM_LAYER_MEDIA_TYPE`] module. Anything else is refused with the media
-//! type that was not understood.
+//! [`WASM_LAYER_MEDIA_TYPE`] module. A Wisp package has the config
+//! [`PACKAGE_CONFIG_MEDIA_TYPE`] (a [`PackageConfig`]) and module layers and
+//! [`FILES_LAYER_MEDIA_TYPE`] file layers. Anything else is refused with the
+//! media type that was not understood.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +21,102 @@ pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+jso
 pub const WASM_CONFIG_MEDIA_TYPE: &str = "application/vnd.wasm.config.v0+json";
 /// The media type of a layer holding one Wasm module or component.
 pub const WASM_LAYER_MEDIA_TYPE: &str = "application/wasm";
+
+/// The media type of a Wisp package's config, a [`PackageConfig`].
+pub const PACKAGE_CONFIG_MEDIA_TYPE: &str = "application/vnd.wisp.package.config.v1+json";
+/// The media type of a layer of read-only files: a gzip-compressed tar.
+pub const FILES_LAYER_MEDIA_TYPE: &str = "application/vnd.wisp.package.files.v1.tar+gzip";
+
+/// Which format a manifest is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The TAG-Runtime Wasm OCI artifact, one module.
+    WasmV0,
+    /// A Wisp package from a `wisp.toml`.
+    Package,
+}
+
+/// The config of a Wisp package: what its `wisp.toml` said, with layers
+/// named by digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageConfig {
+    /// `NAMESPACE/NAME`.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// One line about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its license.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// Where its source lives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Its modules, by name and layer digest.
+    pub modules: Vec<NamedLayer>,
+    /// Its commands.
+    #[serde(default)]
+    pub commands: Vec<crate::wisp_toml::Command>,
+    /// Its read-only file trees: guest path and layer digest.
+    #[serde(default)]
+    pub fs: Vec<NamedLayer>,
+    /// What it asks to be granted.
+    #[serde(default)]
+    pub capabilities: crate::wisp_toml::Capabilities,
+}
+
+/// A layer and the name it has in the package (a module's name, or a
+/// guest path for files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedLayer {
+    /// The module name or guest path.
+    pub name: String,
+    /// The layer's digest.
+    pub digest: String,
+}
+
+impl PackageConfig {
+    /// Checks that every name refers to a layer of the right kind in
+    /// `manifest`, and that commands run modules that exist.
+    pub fn check(&self, manifest: &Manifest, reference: &str) -> Result<()> {
+        let has = |digest: &str, media_type: &str| {
+            manifest
+                .layers
+                .iter()
+                .any(|l| l.digest.as_str() == digest && l.media_type == media_type)
+        };
+        for module in &self.modules {
+            if !has(&module.digest, WASM_LAYER_MEDIA_TYPE) {
+                return Err(Error::invalid_package(
+                    reference,
+                    format!("module `{}` names no module layer", module.name),
+                ));
+            }
+        }
+        for files in &self.fs {
+            let absolute = files.name.starts_with('/') && !files.name.split('/').any(|c| c == "..");
+            if !absolute || !has(&files.digest, FILES_LAYER_MEDIA_TYPE) {
+                return Err(Error::invalid_package(
+                    reference,
+                    format!("files at `{}` are not an absolute path with a file layer", files.name),
+                ));
+            }
+        }
+        for command in &self.commands {
+            if !self.modules.iter().any(|m| m.name == command.module) {
+                return Err(Error::invalid_package(
+                    reference,
+                    format!("command `{}` runs a module it does not have", command.name),
+                ));
+            }
+        }
+        if self.modules.is_empty() {
+            return Err(Error::invalid_package(reference, "it has no module"));
+        }
+        Ok(())
+    }
+}
 
 /// Bounds on what a registry may make Wisp download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +186,8 @@ pub struct Manifest {
     pub layers: Vec<Descriptor>,
     /// The manifest's annotations.
     pub annotations: BTreeMap<String, String>,
+    /// Its format.
+    pub format: Format,
 }
 
 impl Manifest {
@@ -117,15 +217,19 @@ impl Manifest {
             ));
         }
         let config = descriptor(reference, raw.config, limits.config_bytes, "config")?;
-        if config.media_type != WASM_CONFIG_MEDIA_TYPE {
-            return Err(Error::invalid_package(
-                reference,
-                format!(
-                    "unknown config media type `{}` (expected `{WASM_CONFIG_MEDIA_TYPE}`)",
-                    config.media_type
-                ),
-            ));
-        }
+        let format = match config.media_type.as_str() {
+            WASM_CONFIG_MEDIA_TYPE => Format::WasmV0,
+            PACKAGE_CONFIG_MEDIA_TYPE => Format::Package,
+            other => {
+                return Err(Error::invalid_package(
+                    reference,
+                    format!(
+                        "unknown config media type `{other}` (expected `{WASM_CONFIG_MEDIA_TYPE}` \
+                         or `{PACKAGE_CONFIG_MEDIA_TYPE}`)"
+                    ),
+                ));
+            }
+        };
         if raw.layers.len() > limits.layers {
             return Err(ErrorKind::TooLarge {
                 what: format!("the layer count of {reference} ({})", raw.layers.len()),
@@ -138,16 +242,16 @@ impl Manifest {
             .into_iter()
             .map(|layer| descriptor(reference, layer, limits.layer_bytes, "layer"))
             .collect::<Result<Vec<_>>>()?;
-        if let Some(layer) = layers.iter().find(|l| l.media_type != WASM_LAYER_MEDIA_TYPE) {
+        let known = |t: &str| {
+            t == WASM_LAYER_MEDIA_TYPE || (format == Format::Package && t == FILES_LAYER_MEDIA_TYPE)
+        };
+        if let Some(layer) = layers.iter().find(|l| !known(&l.media_type)) {
             return Err(Error::invalid_package(
                 reference,
-                format!(
-                    "unknown layer media type `{}` (expected `{WASM_LAYER_MEDIA_TYPE}`)",
-                    layer.media_type
-                ),
+                format!("unknown layer media type `{}`", layer.media_type),
             ));
         }
-        if layers.len() != 1 {
+        if format == Format::WasmV0 && layers.len() != 1 {
             return Err(Error::invalid_package(
                 reference,
                 format!(
@@ -162,6 +266,7 @@ impl Manifest {
             config,
             layers,
             annotations: raw.annotations,
+            format,
         })
     }
 }
@@ -199,27 +304,45 @@ pub(crate) fn wasm_config(layers: &[&Digest], created: &str) -> Vec<u8> {
     serde_json::to_vec(&config).unwrap_or_default()
 }
 
-/// The manifest of a v0 artifact: its config, then one module layer.
-pub(crate) fn wasm_manifest(
-    config: (&Digest, u64),
-    module: (&Digest, u64),
+/// A blob to upload and describe in a manifest.
+#[derive(Debug, Clone)]
+pub(crate) struct Blob {
+    pub media_type: &'static str,
+    pub bytes: Vec<u8>,
+    pub digest: Digest,
+    pub title: Option<String>,
+}
+
+impl Blob {
+    pub fn new(media_type: &'static str, bytes: Vec<u8>, title: Option<String>) -> Self {
+        Self { media_type, digest: Digest::of(&bytes), bytes, title }
+    }
+
+    fn descriptor(&self) -> RawDescriptor {
+        let mut annotations = BTreeMap::new();
+        if let Some(title) = &self.title {
+            annotations.insert("org.opencontainers.image.title".to_string(), title.clone());
+        }
+        RawDescriptor {
+            media_type: self.media_type.to_string(),
+            digest: self.digest.to_string(),
+            size: self.bytes.len() as u64,
+            annotations,
+        }
+    }
+}
+
+/// An OCI image manifest of `config` and `layers`.
+pub(crate) fn manifest(
+    config: &Blob,
+    layers: &[Blob],
     annotations: BTreeMap<String, String>,
 ) -> Vec<u8> {
     let raw = RawManifest {
         schema_version: 2,
         media_type: Some(MANIFEST_MEDIA_TYPE.to_string()),
-        config: RawDescriptor {
-            media_type: WASM_CONFIG_MEDIA_TYPE.to_string(),
-            digest: config.0.to_string(),
-            size: config.1,
-            annotations: BTreeMap::new(),
-        },
-        layers: vec![RawDescriptor {
-            media_type: WASM_LAYER_MEDIA_TYPE.to_string(),
-            digest: module.0.to_string(),
-            size: module.1,
-            annotations: BTreeMap::new(),
-        }],
+        config: config.descriptor(),
+        layers: layers.iter().map(Blob::descriptor).collect(),
         annotations,
     };
     serde_json::to_vec(&raw).unwrap_or_default()
@@ -293,16 +416,14 @@ mod tests {
 
     #[test]
     fn what_wisp_writes_it_reads() {
-        let module = Digest::of(b"\0asm\x01\0\0\0");
-        let config = wasm_config(&[&module], &rfc3339(0));
+        let module = Blob::new(WASM_LAYER_MEDIA_TYPE, b"\0asm\x01\0\0\0".to_vec(), None);
+        let config = wasm_config(&[&module.digest], &rfc3339(0));
         assert!(String::from_utf8_lossy(&config).contains("\"created\":\"1970-01-01T00:00:00Z\""));
-        let bytes = wasm_manifest(
-            (&Digest::of(&config), config.len() as u64),
-            (&module, 8),
-            BTreeMap::new(),
-        );
+        let config = Blob::new(WASM_CONFIG_MEDIA_TYPE, config, None);
+        let bytes = manifest(&config, std::slice::from_ref(&module), BTreeMap::new());
         let m = Manifest::parse(&bytes, "r", &Limits::default()).unwrap();
-        assert_eq!(m.layers[0].digest, module);
+        assert_eq!(m.layers[0].digest, module.digest);
+        assert_eq!(m.format, Format::WasmV0);
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 }
