@@ -714,3 +714,55 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     child.stdin.take().unwrap().write_all(bytes).unwrap();
     child.wait_with_output().unwrap().stdout
 }
+
+/// A tiny tmpfs, unmounted when dropped; `None` where mounting is not
+/// allowed (it needs root).
+struct SmallDisk {
+    dir: TempDir,
+}
+
+impl SmallDisk {
+    fn mount(bytes: usize) -> Option<Self> {
+        let dir = TempDir::new();
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs", dir.path()])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("skipping: cannot mount a small tmpfs (needs root) to fill the cache");
+            return None;
+        }
+        Some(Self { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[test]
+fn a_full_cache_disk_is_one_line_and_leaves_nothing_behind() {
+    let Some(registry) = Registry::start() else { return };
+    let Some(disk) = SmallDisk::mount(64 * 1024) else { return };
+    // A module larger than the disk: a 100 KiB data segment.
+    let big = format!(
+        "(module (memory 2) (data (i32.const 0) \"{}\") (func (export \"_start\")))",
+        "\\00".repeat(100 * 1024)
+    );
+    let publisher = User::new();
+    let file = publisher.file("big.wat", big);
+    let pushed = publisher.wisp(["push", "--registry", &registry.url(), &file, "acme/big@1.0.0"]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+
+    let user =
+        User::new().with("WISP_REGISTRY", &registry.url()).with("WISP_CACHE_DIR", disk.dir.path());
+    user.wisp(["run", "acme/big"]).assert_error(1, &["package cache", "No space left on device"]);
+    let packages = Path::new(disk.dir.path()).join("packages");
+    let tmp = std::fs::read_dir(packages.join("tmp")).map_or(0, |d| d.count());
+    assert_eq!(tmp, 0, "temporary files left on the full disk");
+    let listed = user.wisp(["cache", "packages"]).stdout;
+    assert!(listed.starts_with("no packages"), "{listed}");
+}

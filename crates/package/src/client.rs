@@ -758,7 +758,11 @@ fn classify(
     };
     match error {
         OciDistributionError::RequestError(e) => {
-            let reason = one_line(&e);
+            let mut reason = one_line(&e);
+            if reason.contains("InvalidContentType") || reason.contains("corrupt message") {
+                // An HTTPS handshake answered in plain HTTP.
+                reason.push_str(" (if it speaks plain HTTP, say so: --registry http://HOST:PORT)");
+            }
             Classified::Other(
                 ErrorKind::Unreachable { registry: registry.to_string(), reason }.into(),
             )

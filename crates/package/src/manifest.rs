@@ -410,6 +410,9 @@ mod tests {
             &limits,
         );
         assert!(e.unwrap_err().to_string().contains("exceeds the limit"));
+        let few = Limits { layers: 0, ..Limits::default() };
+        let e = Manifest::parse(&ok, "r", &few).unwrap_err().to_string();
+        assert!(e.contains("the layer count of r (1) exceeds the limit of 0"), "{e}");
         let e = Manifest::parse(b"{", "r", &limits).unwrap_err().to_string();
         assert!(e.contains("not valid JSON"), "{e}");
     }
