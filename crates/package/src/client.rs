@@ -66,6 +66,8 @@ pub struct Resolved {
     pub reference: OciReference,
     /// The tag it was found by, if any (for `NS/NAME@REQ`, the version).
     pub tag: Option<String>,
+    /// The registry was asked what the tag names (rather than the cache).
+    pub fetched: bool,
 }
 
 /// What a push wrote.
@@ -156,12 +158,15 @@ impl Client {
         match reference {
             Reference::Named(named) => self.resolve_named(named),
             Reference::Oci(oci) => match &oci.target {
-                Target::Digest(_) => Ok(Resolved { reference: oci.clone(), tag: None }),
+                Target::Digest(_) => {
+                    Ok(Resolved { reference: oci.clone(), tag: None, fetched: false })
+                }
                 Target::Tag(tag) => {
-                    let digest = self.resolve_tag(oci, &oci.to_string())?;
+                    let (digest, fetched) = self.resolve_tag(oci, &oci.to_string())?;
                     Ok(Resolved {
                         reference: oci.with_target(Target::Digest(digest)),
                         tag: Some(tag.clone()),
+                        fetched,
                     })
                 }
             },
@@ -171,7 +176,7 @@ impl Client {
     fn resolve_named(&self, named: &NamedReference) -> Result<Resolved> {
         let located = self.settings.registries.locate(named)?;
         if let VersionSelector::Digest(_) = named.version {
-            return Ok(Resolved { reference: located, tag: None });
+            return Ok(Resolved { reference: located, tag: None, fetched: false });
         }
         let tags = self.tags(&located, &named.to_string())?;
         let Some(tag) = choose_version(&tags, &named.version) else {
@@ -187,8 +192,12 @@ impl Client {
             .into());
         };
         let tagged = located.with_target(Target::Tag(tag.clone()));
-        let digest = self.resolve_tag(&tagged, &named.to_string())?;
-        Ok(Resolved { reference: located.with_target(Target::Digest(digest)), tag: Some(tag) })
+        let (digest, fetched) = self.resolve_tag(&tagged, &named.to_string())?;
+        Ok(Resolved {
+            reference: located.with_target(Target::Digest(digest)),
+            tag: Some(tag),
+            fetched,
+        })
     }
 
     /// The tags of `repository`'s repository, from the cache while fresh.
@@ -233,20 +242,23 @@ impl Client {
     }
 
     /// The manifest digest `tagged` names, from the cache while fresh.
-    fn resolve_tag(&self, tagged: &OciReference, asked: &str) -> Result<Digest> {
+    /// Also says whether the registry was asked.
+    fn resolve_tag(&self, tagged: &OciReference, asked: &str) -> Result<(Digest, bool)> {
         if let Some(record) = self.cache.record(tagged) {
             let fresh = !self.settings.refresh && self.is_fresh(record.fetched);
             if let Some(digest) = Digest::parse(&record.digest)
                 && (self.settings.offline || fresh)
             {
-                return Ok(digest);
+                return Ok((digest, false));
             }
         }
         let (bytes, digest) = self.fetch_manifest(tagged, asked)?;
         // The manifest comes with the answer: keep it, it is needed next.
         Manifest::parse(&bytes, &tagged.to_string(), &self.settings.limits)?;
-        self.cache.write_blob(&digest, &bytes)?;
-        Ok(digest)
+        if !self.cache.has_blob(&digest)? {
+            self.cache.write_blob(&digest, &bytes)?;
+        }
+        Ok((digest, true))
     }
 
     /// Fetches the manifest `reference` names; its digest is computed here.
@@ -310,9 +322,9 @@ impl Client {
             return Err(Error::invalid_reference(&reference.to_string(), "it names no digest"));
         };
         let shown = reference.to_string();
-        let manifest_bytes = match self.cache.read_blob(&digest)? {
-            Some(bytes) => bytes,
-            None => self.fetch_manifest(&resolved.reference, &shown)?.0,
+        let (manifest_bytes, manifest_cached) = match self.cache.read_blob(&digest)? {
+            Some(bytes) => (bytes, true),
+            None => (self.fetch_manifest(&resolved.reference, &shown)?.0, false),
         };
         let manifest = Manifest::parse(&manifest_bytes, &shown, &self.settings.limits)?;
 
@@ -352,13 +364,18 @@ impl Client {
             };
             modules.push(PackageModule { name, digest: layer.digest.clone(), bytes });
         }
-        // Only now, with every blob in place, do the records name it.
-        self.cache.write_blob(&digest, &manifest_bytes)?;
-        if let Some(tag) = &resolved.tag {
-            self.cache
-                .set_record(&resolved.reference.with_target(Target::Tag(tag.clone())), &digest)?;
-        } else {
-            self.cache.set_record(&resolved.reference, &digest)?;
+        // Only now, with every blob in place, do the records name it. A
+        // warm run writes nothing (and a cached tag keeps its age).
+        if !manifest_cached {
+            self.cache.write_blob(&digest, &manifest_bytes)?;
+        }
+        let named = match &resolved.tag {
+            Some(tag) => resolved.reference.with_target(Target::Tag(tag.clone())),
+            None => resolved.reference.clone(),
+        };
+        let recorded = self.cache.record(&named).is_some_and(|r| r.digest == digest.as_str());
+        if resolved.fetched || !recorded {
+            self.cache.set_record(&named, &digest)?;
         }
         Ok(Package {
             reference: resolved.reference,
