@@ -185,6 +185,15 @@ fn versions_resolve_by_semver_and_tags_are_cached_for_a_while() {
     user.wisp(["run", "acme/tool@1"]).assert_success("v1.2.0\n");
     user.wisp(["run", "--refresh", "acme/tool@1"]).assert_success("v1.3.0\n");
 
+    // The tag list ages, and warm runs do not make it younger.
+    publisher.push(&registry, "v1.4.0", "acme/tool@1.4.0");
+    user.wisp(["run", "acme/tool@1"]).assert_success("v1.3.0\n");
+    let list = user.cache().join(format!("refs/{}/acme/tool/_tags.json", registry.host));
+    let text = std::fs::read_to_string(&list).unwrap();
+    let fetched = text.split("\"fetched\":").nth(1).unwrap().trim_end_matches('}');
+    std::fs::write(&list, text.replace(fetched, "0")).unwrap();
+    user.wisp(["run", "acme/tool@1"]).assert_success("v1.4.0\n");
+
     // Pushing a version that exists needs --force.
     let file = publisher.file("again.wat", module("again"));
     publisher
@@ -282,6 +291,28 @@ fn credentials_are_required_checked_and_never_shown() {
         format!(r#"{{"auths":{{"{}":{{"auth":"d2lzcDpvcGVuLXNlc2FtZQ=="}}}}}}"#, registry.host),
     );
     docker.wisp(["run", "--registry", &url, "acme/private"]).assert_success("secret stuff\n");
+
+    // And through a credential helper named for the host.
+    let helper = User::new();
+    std::fs::create_dir_all(format!("{}/docker", helper.home.path())).unwrap();
+    std::fs::create_dir_all(format!("{}/bin", helper.home.path())).unwrap();
+    let script = helper.file(
+        "bin/docker-credential-wisptest",
+        format!(
+            "#!/bin/sh\nread host\n[ \"$host\" = \"{}\" ] || exit 1\n\
+             echo '{{\"ServerURL\":\"'$host'\",\"Username\":\"wisp\",\"Secret\":\"open-sesame\"}}'\n",
+            registry.host
+        ),
+    );
+    let executable = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(&script, executable).unwrap();
+    helper.file(
+        "docker/config.json",
+        format!(r#"{{"credHelpers":{{"{}":"wisptest"}}}}"#, registry.host),
+    );
+    let path = format!("{}/bin:{}", helper.home.path(), std::env::var("PATH").unwrap_or_default());
+    let helper = helper.with("PATH", &path);
+    helper.wisp(["run", "--registry", &url, "acme/private"]).assert_success("secret stuff\n");
     // Nothing in the cache holds the secret.
     for file in walk(&docker.cache()) {
         let bytes = std::fs::read(&file).unwrap();
