@@ -14,16 +14,16 @@ use crate::input::read_module;
 use crate::options::FeatureOptions;
 use crate::package::{PackageOptions, Source};
 
-/// Summarises what a module imports, exports and defines.
+/// Summarises what a module imports, exports and defines, or a package.
 ///
-/// Prints its size, its imports and exports with their types, its
+/// For a module, prints its size, its imports and exports with their types, its
 /// memories, tables and globals, and how many functions it has.
 ///
 /// For a package (`NAMESPACE/NAME[@VERSION]` or a full OCI reference),
 /// prints its name, version, digest, size, modules, commands, files and
 /// the capabilities it asks for, pulling it into the cache if needed.
 ///
-/// Example: `wisp inspect examples/sum.wat`.
+/// Examples: `wisp inspect examples/sum.wat`, `wisp inspect acme/hello@1`.
 #[derive(Args, Debug)]
 #[command(after_help = EXIT_CODES)]
 pub struct InspectCommand {
