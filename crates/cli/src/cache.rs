@@ -90,7 +90,7 @@ fn store(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     })
 }
 
-/// Inspects or clears the compile cache.
+/// Inspects or clears the compile cache and the package cache.
 #[derive(Args, Debug)]
 pub struct CacheCommand {
     #[command(subcommand)]
@@ -103,8 +103,20 @@ enum CacheAction {
     Dir,
     /// Prints how many entries the cache holds and their total size.
     Stats,
-    /// Deletes every cache entry.
+    /// Deletes every cache entry (packages are kept: `remove` them).
     Clean,
+    /// Lists the cached packages: reference and manifest digest.
+    Packages,
+    /// Removes cached packages: every version of `NAMESPACE/NAME` or
+    /// `HOST/REPOSITORY`, or those matching `@VERSION`, `:TAG` or
+    /// `@sha256:…`, with the blobs nothing else needs.
+    Remove {
+        #[command(flatten)]
+        package: crate::package::PackageOptions,
+        /// Example: `acme/hello@1`.
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
 }
 
 impl CacheCommand {
@@ -126,6 +138,13 @@ impl CacheCommand {
                 writeln!(out, "directory: {}", dir.display())?;
                 writeln!(out, "entries:   {}", list.len())?;
                 writeln!(out, "size:      {bytes} bytes ({:.1} MiB)", bytes as f64 / 1048576.0)?;
+                let packages = wisp_package::Cache::new(crate::package::cache_dir()?);
+                let (count, bytes) = (packages.records().len(), packages.size());
+                writeln!(
+                    out,
+                    "packages:  {count} ({bytes} bytes in {})",
+                    packages.root().display()
+                )?;
             }
             CacheAction::Clean => {
                 let list = entries();
@@ -134,6 +153,10 @@ impl CacheCommand {
                         .with_context(|| format!("cannot remove {}", path.display()))?;
                 }
                 writeln!(out, "removed {} entries from {}", list.len(), dir.display())?;
+            }
+            CacheAction::Packages => crate::package::list_cached(out)?,
+            CacheAction::Remove { package, reference } => {
+                crate::package::remove_cached(&package, &reference, out)?;
             }
         }
         Ok(ExitCode::SUCCESS)

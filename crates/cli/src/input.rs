@@ -61,6 +61,20 @@ pub fn load_module(engine: &Engine, path: &Path, cache: bool) -> Result<Module> 
     Module::from_binary(engine, &binary).with_context(context)
 }
 
+/// The module `binary` (a package's, named `name`), loaded as a file's
+/// would be: through the compile cache, which keys entries by content.
+pub fn load_module_bytes(
+    engine: &Engine,
+    name: &str,
+    binary: &[u8],
+    cache: bool,
+) -> Result<Module> {
+    if engine.compatibility_hash().is_some() && cache {
+        return crate::cache::load(engine, binary).with_context(|| name.to_string());
+    }
+    Module::from_binary(engine, binary).with_context(|| name.to_string())
+}
+
 /// Checks that the module in `path` is valid for `engine`.
 pub fn validate_module(engine: &Engine, path: &Path) -> Result<()> {
     let binary = read_module(path)?;

@@ -12,26 +12,38 @@ use wisp::{ExternType, GlobalType, MemoryType, Module, TableType};
 use crate::errors::EXIT_CODES;
 use crate::input::read_module;
 use crate::options::FeatureOptions;
+use crate::package::{PackageOptions, Source};
 
-/// Summarises what a module imports, exports and defines.
+/// Summarises what a module imports, exports and defines, or a package.
 ///
-/// Prints its size, its imports and exports with their types, its
+/// For a module, prints its size, its imports and exports with their types, its
 /// memories, tables and globals, and how many functions it has.
 ///
-/// Example: `wisp inspect examples/sum.wat`.
+/// For a package (`NAMESPACE/NAME[@VERSION]` or a full OCI reference),
+/// prints its name, version, digest, size, modules, commands, files and
+/// the capabilities it asks for, pulling it into the cache if needed.
+///
+/// Examples: `wisp inspect examples/sum.wat`, `wisp inspect acme/hello@1`.
 #[derive(Args, Debug)]
 #[command(after_help = EXIT_CODES)]
 pub struct InspectCommand {
     #[command(flatten)]
     features: FeatureOptions,
 
-    /// The module, `.wasm` or `.wat`. Example: `examples/fib.wat`.
-    #[arg(value_name = "FILE")]
+    #[command(flatten)]
+    package: PackageOptions,
+
+    /// The module, `.wasm` or `.wat`, or a package.
+    /// Example: `examples/fib.wat`, `acme/hello@1`.
+    #[arg(value_name = "FILE|REF")]
     file: PathBuf,
 }
 
 impl InspectCommand {
     pub fn execute(self, out: &mut impl Write) -> Result<()> {
+        if let Source::Package(reference) = Source::of(&self.file)? {
+            return crate::package::inspect(&self.package, &reference, out);
+        }
         let engine = self.features.engine()?;
         let binary = read_module(&self.file)?;
         let module = Module::from_binary(&engine, &binary)

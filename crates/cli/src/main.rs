@@ -15,6 +15,7 @@ mod input;
 mod inspect;
 mod limits;
 mod options;
+mod package;
 mod progress;
 mod run;
 mod validate;
@@ -45,6 +46,9 @@ enum Command {
     Compile(compile::CompileCommand),
     CreateExe(create_exe::CreateExeCommand),
     Cache(cache::CacheCommand),
+    Push(package::PushCommand),
+    Pull(package::PullCommand),
+    Publish(package::PublishCommand),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +68,9 @@ fn main() -> ExitCode {
         Command::Compile(compile) => compile.execute(&mut std::io::stderr()),
         Command::CreateExe(create) => create.execute(&mut std::io::stderr()),
         Command::Cache(cache) => cache.execute(&mut out),
+        Command::Push(push) => push.execute(&mut out),
+        Command::Pull(pull) => pull.execute(&mut out),
+        Command::Publish(publish) => publish.execute(&mut out),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))
 }
@@ -117,6 +124,9 @@ mod tests {
             "wisp run --dir-ro a::b --inherit-env --no-clocks --no-random --deterministic a.wasm",
             "wisp run --tcplisten 127.0.0.1:0 --max-wasm-stack 65536 a.wasm",
             "wisp run --wasm simd=n app.wasm",
+            "wisp run --registry http://127.0.0.1:5000 --refresh acme/hello@1 a b",
+            "wisp run --offline ghcr.io/acme/hello:1.0.0",
+            "wisp run --command count acme/wc@1 -- -l",
             "wisp run --version",
         ];
         for line in lines {

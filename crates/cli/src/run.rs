@@ -4,15 +4,16 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use wisp::{Engine, ExternType, FuncType, Module, Store, Val};
 
 use crate::args::parse_val;
 use crate::errors::EXIT_CODES;
-use crate::input::load_module;
+use crate::input::{load_module, load_module_bytes};
 use crate::limits::LimitOptions;
 use crate::options::EngineOptions;
+use crate::package::{PackageOptions, Source};
 use crate::wasi::WasiOptions;
 
 const EXAMPLES: &str = "\
@@ -20,12 +21,15 @@ Examples:
   wisp run examples/fib.wat --invoke fib 20
   wisp run --invoke add math.wasm -- -1 0x10
   wisp run command.wasm
+  wisp run --registry http://127.0.0.1:5000 acme/hello@1 --name world
   wisp run --fuel 1000000 --timeout 5s untrusted.wasm";
 
 /// Runs a WebAssembly module.
 ///
 /// Calls the module's `_start` function, or the function named by
-/// `--invoke`.
+/// `--invoke`. FILE may also be a package: `NAMESPACE/NAME[@VERSION]` on
+/// the default registry or `HOST[:PORT]/REPOSITORY[:TAG|@sha256:HEX]`,
+/// pulled into the cache if needed (an existing path is always a file).
 ///
 /// Options go before FILE; everything after FILE is passed to the program
 /// untouched (a leading `--` is dropped). For the familiar
@@ -44,6 +48,14 @@ pub struct RunCommand {
 
     #[command(flatten)]
     wasi: WasiOptions,
+
+    #[command(flatten)]
+    package: PackageOptions,
+
+    /// Runs the package's command NAME instead of its first (or its first
+    /// module, if it has no commands). Example: `--command count`.
+    #[arg(long = "command", value_name = "NAME", help_heading = "Package options")]
+    package_command: Option<String>,
 
     /// Calls the exported function NAME instead of `_start`, with ARGS as
     /// its arguments, and prints each result on its own line.
@@ -111,11 +123,60 @@ impl RunCommand {
         let mut config = self.engine.config();
         self.limits.configure(&mut config);
         let engine = Engine::new(&config)?;
-        let module = load_module(&engine, &self.file, !self.no_cache)?;
+        let mut capabilities = self.wasi.capabilities();
+        let (module, asked) = match Source::of(&self.file)? {
+            Source::File(path) => {
+                if self.package_command.is_some() {
+                    bail!(
+                        "--command names a command of a package, and {} is a file",
+                        path.display()
+                    );
+                }
+                (load_module(&engine, &path, !self.no_cache)?, None)
+            }
+            Source::Package(reference) => {
+                let launch = crate::package::prepare(
+                    &self.package,
+                    &reference,
+                    self.package_command.as_deref(),
+                )?;
+                let name = reference.to_string();
+                let module = load_module_bytes(&engine, &name, &launch.module, !self.no_cache)?;
+                // The command's own arguments come before the user's.
+                self.args.splice(0..0, launch.args);
+                capabilities.read_only_dirs.extend(launch.files);
+                (module, (!launch.asked.is_empty()).then_some((name, launch.asked)))
+            }
+        };
+        let outcome = self.call(&engine, &module, capabilities, out);
+        // A package's failure may be for want of what it asked for.
+        match (&outcome, asked) {
+            (Ok(code), Some((name, asked))) if *code != ExitCode::SUCCESS => {
+                eprintln!(
+                    "wisp: note: {name} asks for {} (granted only by your flags)",
+                    asked.describe()
+                );
+                outcome
+            }
+            (Err(_), Some((name, asked))) => outcome.with_context(|| {
+                format!("{name} asks for {} (granted only by your flags)", asked.describe())
+            }),
+            _ => outcome,
+        }
+    }
+
+    /// Instantiates `module` with `capabilities` and calls its entry point.
+    fn call(
+        &self,
+        engine: &Engine,
+        module: &Module,
+        capabilities: wisp_launch::Capabilities,
+        out: &mut impl Write,
+    ) -> Result<ExitCode> {
         // Everything the command line can get wrong is checked before any
         // guest code (a start function) runs.
-        let name = self.entry_point(&module)?;
-        let ty = function_type(&module, name)?;
+        let name = self.entry_point(module)?;
+        let ty = function_type(module, name)?;
         let (params, argv) = match self.invoke {
             Some(_) => (self.params(name, &ty)?, vec![self.program_name()]),
             None => (
@@ -125,9 +186,9 @@ impl RunCommand {
         };
         let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
 
-        let mut store = Store::new(&engine, self.wasi.capabilities().context(&argv)?);
-        self.limits.apply(&mut store, &engine)?;
-        if let Some(status) = wisp_launch::call(&mut store, &module, name, &params, &mut results)? {
+        let mut store = Store::new(engine, capabilities.context(&argv)?);
+        self.limits.apply(&mut store, engine)?;
+        if let Some(status) = wisp_launch::call(&mut store, module, name, &params, &mut results)? {
             // `proc_exit`. The guest's status is the result even if its
             // last output could not be written (a full disk, a closed pipe).
             let _ = out.flush();

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this
 
 pub mod bench;
+pub mod registry;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
