@@ -396,6 +396,30 @@ macro_rules! zero {
     };
 }
 
+/// Register `r` of the frame at `regs`.
+macro_rules! read_reg {
+    ($cx:ident, $regs:ident, $r:expr) => {{
+        let r = $r as usize;
+        debug_assert!(r < $cx.m.code.frame_cells as usize);
+        // SAFETY: registers are below `frame_cells` (see the module docs).
+        unsafe { *$regs.add(r) }
+    }};
+}
+
+/// Writes `v` to register `r` of the frame at `regs`. Every register write
+/// also leaves the value in the accumulator `acc`, for an accumulator form
+/// right after.
+macro_rules! write_reg {
+    ($cx:ident, $regs:ident, $acc:ident, $r:expr, $v:expr) => {{
+        let v: u64 = $v;
+        let r = $r as usize;
+        debug_assert!(r < $cx.m.code.frame_cells as usize);
+        // SAFETY: registers are below `frame_cells` (see the module docs).
+        unsafe { *$regs.add(r) = v };
+        $acc = v;
+    }};
+}
+
 /// Defines one handler per listed instruction, in module `h`, where
 /// [`HANDLERS`] finds them. In a body, `get!`/`set!` access registers,
 /// `extra!` takes the following `Extra` word, `jump!` branches, `tri!`
@@ -486,22 +510,14 @@ macro_rules! handlers {
             };
             $cx.m.ip += 1;
             macro_rules! get {
-                ($r:expr) => {{
-                    let r = $r as usize;
-                    debug_assert!(r < $cx.m.code.frame_cells as usize);
-                    // SAFETY: registers are below `frame_cells`.
-                    unsafe { *$regs.add(r) }
-                }};
+                ($r:expr) => {
+                    read_reg!($cx, $regs, $r)
+                };
             }
             macro_rules! set {
-                ($r:expr, $v:expr) => {{
-                    let v: u64 = $v;
-                    let r = $r as usize;
-                    debug_assert!(r < $cx.m.code.frame_cells as usize);
-                    // SAFETY: registers are below `frame_cells`.
-                    unsafe { *$regs.add(r) = v };
-                    $acc = v;
-                }};
+                ($r:expr, $v:expr) => {
+                    write_reg!($cx, $regs, $acc, $r, $v)
+                };
             }
             macro_rules! tri {
                 ($e:expr) => {
@@ -584,24 +600,14 @@ macro_rules! handlers {
                 let mut $acc = $acc;
                 macro_rules! get {
                     $( ($accf) => { $acc }; )?
-                    ($r:expr) => {{
-                        let r = $r as usize;
-                        debug_assert!(r < $cx.m.code.frame_cells as usize);
-                        // SAFETY: registers are below `frame_cells`.
-                        unsafe { *$regs.add(r) }
-                    }};
+                    ($r:expr) => {
+                        read_reg!($cx, $regs, $r)
+                    };
                 }
-                // Every register write also leaves the value in the
-                // accumulator, for an accumulator form right after.
                 macro_rules! set {
-                    ($r:expr, $v:expr) => {{
-                        let v: u64 = $v;
-                        let r = $r as usize;
-                        debug_assert!(r < $cx.m.code.frame_cells as usize);
-                        // SAFETY: registers are below `frame_cells`.
-                        unsafe { *$regs.add(r) = v };
-                        $acc = v;
-                    }};
+                    ($r:expr, $v:expr) => {
+                        write_reg!($cx, $regs, $acc, $r, $v)
+                    };
                 }
                 macro_rules! tri {
                     ($e:expr) => {
