@@ -692,45 +692,66 @@ fn publish_checks_everything_before_uploading() {
 #[test]
 fn file_layers_that_escape_are_refused() {
     let Some(registry) = Registry::start() else { return };
-    // A package whose file layer holds `../escape`, written by hand.
-    let wasm = module_binary("never runs");
-    let layer = registry.put_blob("evil/pkg", &wasm);
+    // Packages whose file layer holds one entry that must not be unpacked,
+    // written by hand: (repository, entry, tar type flag, link target,
+    // words of the error).
+    let cases: [(&str, &str, u8, &str, &[&str]); 3] = [
+        ("evil/dots", "../escape", b'0', "", &["`../escape`", "leaves its directory"]),
+        ("evil/absolute", "/tmp/escape", b'0', "", &["`/tmp/escape`", "leaves its directory"]),
+        ("evil/link", "data", b'2', "/etc/passwd", &["`data`", "only files and directories"]),
+    ];
+    for (repository, entry, kind, link, words) in cases {
+        let wasm = module_binary("never runs");
+        let layer = registry.put_blob(repository, &wasm);
+        let gz = gzip(&tar_of_one(entry, kind, link));
+        let files = registry.put_blob(repository, &gz);
+        let config = format!(
+            r#"{{"name":"{repository}","version":"1.0.0","modules":[{{"name":"main","digest":"{layer}"}}],"fs":[{{"name":"/data","digest":"{files}"}}]}}"#
+        );
+        let config_digest = registry.put_blob(repository, config.as_bytes());
+        let manifest_type = "application/vnd.oci.image.manifest.v1+json";
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{manifest_type}","config":{{"mediaType":"application/vnd.wisp.package.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/wasm","digest":"{layer}","size":{}}},{{"mediaType":"application/vnd.wisp.package.files.v1.tar+gzip","digest":"{files}","size":{}}}]}}"#,
+            config.len(),
+            wasm.len(),
+            gz.len()
+        );
+        registry.put_manifest(repository, "1.0.0", manifest_type, manifest.as_bytes());
+        let user = User::new().with("WISP_REGISTRY", &registry.url());
+        user.wisp(["run", repository]).assert_error(1, words);
+        assert!(
+            !user.cache().join("escape").exists() && !user.cache().join("files/escape").exists()
+        );
+        assert!(!Path::new("/tmp/escape").exists(), "{repository}: written outside the cache");
+        assert_eq!(std::fs::read_dir(user.cache().join("files")).map_or(0, |d| d.count()), 0);
+        user.assert_cache_clean(true);
+    }
+}
+
+/// A ustar archive of one entry: `name` of type `kind` (`0` a file holding
+/// one byte, `2` a symbolic link to `link`).
+fn tar_of_one(name: &str, kind: u8, link: &str) -> Vec<u8> {
     let mut header = [0u8; 512];
-    let name = b"../escape";
-    header[..name.len()].copy_from_slice(name);
+    header[..name.len()].copy_from_slice(name.as_bytes());
     header[100..108].copy_from_slice(b"0000644\0");
     header[108..116].copy_from_slice(b"0000000\0");
     header[116..124].copy_from_slice(b"0000000\0");
-    header[124..136].copy_from_slice(b"00000000001\0");
+    let size: &[u8] = if kind == b'0' { b"00000000001\0" } else { b"00000000000\0" };
+    header[124..136].copy_from_slice(size);
     header[136..148].copy_from_slice(b"00000000000\0");
-    header[156] = b'0';
+    header[156] = kind;
+    header[157..157 + link.len()].copy_from_slice(link.as_bytes());
     header[257..263].copy_from_slice(b"ustar\0");
     header[263..265].copy_from_slice(b"00");
     header[148..156].copy_from_slice(b"        ");
     let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
     header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
     let mut tar = header.to_vec();
-    tar.push(b'x');
+    if kind == b'0' {
+        tar.push(b'x');
+    }
     tar.resize(512 * 4, 0);
-    let gz = gzip(&tar);
-    let files = registry.put_blob("evil/pkg", &gz);
-    let config = format!(
-        r#"{{"name":"evil/pkg","version":"1.0.0","modules":[{{"name":"main","digest":"{layer}"}}],"fs":[{{"name":"/data","digest":"{files}"}}]}}"#
-    );
-    let config_digest = registry.put_blob("evil/pkg", config.as_bytes());
-    let manifest_type = "application/vnd.oci.image.manifest.v1+json";
-    let manifest = format!(
-        r#"{{"schemaVersion":2,"mediaType":"{manifest_type}","config":{{"mediaType":"application/vnd.wisp.package.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/wasm","digest":"{layer}","size":{}}},{{"mediaType":"application/vnd.wisp.package.files.v1.tar+gzip","digest":"{files}","size":{}}}]}}"#,
-        config.len(),
-        wasm.len(),
-        gz.len()
-    );
-    registry.put_manifest("evil/pkg", "1.0.0", manifest_type, manifest.as_bytes());
-    let user = User::new().with("WISP_REGISTRY", &registry.url());
-    user.wisp(["run", "evil/pkg"]).assert_error(1, &["`../escape`", "leaves its directory"]);
-    assert!(!user.cache().join("escape").exists() && !user.cache().join("files/escape").exists());
-    assert_eq!(std::fs::read_dir(user.cache().join("files")).map_or(0, |d| d.count()), 0);
-    user.assert_cache_clean(true);
+    tar
 }
 
 /// `bytes` gzip-compressed, by the system's gzip.
