@@ -4,8 +4,10 @@
 # so crates/cli/tests/c_programs.rs can build tests/c/*.c for wasm32-wasi;
 # docker-registry (distribution 2.8), skopeo and htpasswd (apache2-utils),
 # so crates/cli/tests/registry.rs can push to and pull from a real registry.
+# Then builds the example WAGI guests of examples/serve with that clang.
 #
-# Safe to run again: apt is only touched when a package is missing.
+# Safe to run again: apt is only touched when a package is missing, and the
+# examples are only rebuilt when their sources change.
 # Usage: scripts/setup.sh   (as root, or with sudo available)
 set -euo pipefail
 
@@ -24,16 +26,17 @@ done
 
 if ((${#missing[@]} == 0)); then
     echo "setup: already installed: ${packages[*]}"
-    exit 0
+else
+    sudo=()
+    if ((EUID != 0)); then
+        sudo=(sudo)
+    fi
+
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    echo "setup: installed ${missing[*]}"
 fi
 
-sudo=()
-if ((EUID != 0)); then
-    sudo=(sudo)
-fi
-
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "setup: installed ${missing[*]}"
+bash "$(dirname "$0")/../examples/serve/build.sh"
