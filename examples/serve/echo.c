@@ -1,7 +1,8 @@
 /* Echoes the request back as plain text: what a WAGI guest is given.
  *
  * The host describes the request in CGI variables (REQUEST_METHOD,
- * PATH_INFO, QUERY_STRING, one HTTP_* variable per header, ...), passes
+ * SCRIPT_NAME for the part of the path the route names and PATH_INFO for
+ * the rest, QUERY_STRING, one HTTP_* variable per header, ...), passes
  * the query string split on '&' as arguments after the route, and the
  * body on standard input. This guest prints each of them in turn.
  */
@@ -65,6 +66,7 @@ int main(int argc, char **argv) {
     fputs("Content-Type: text/plain; charset=utf-8\n\n", stdout);
 
     printf("method: %s\n", env_or("REQUEST_METHOD", "(unset)"));
+    printf("script: %s\n", env_or("SCRIPT_NAME", "(unset)"));
     printf("path: %s\n", env_or("PATH_INFO", "(unset)"));
     printf("query: %s\n", env_or("QUERY_STRING", ""));
     printf("route: %s\n", env_or("X_MATCHED_ROUTE", "(unset)"));
