@@ -538,24 +538,12 @@ static void endpoint_reverse(const char *query) {
     free(body.data);
 }
 
-/* The endpoint's name: the request path after the route's prefix. The
- * prefix comes from X_MATCHED_ROUTE ("/api/..." gives "/api"); a path that
- * does not start with it is taken as already relative to it. */
+/* The endpoint's name: PATH_INFO, the part of the request path after the
+ * route's prefix (SCRIPT_NAME), without its leading '/'. */
 static const char *endpoint_name(void) {
     const char *path = getenv("PATH_INFO");
-    const char *route = getenv("X_MATCHED_ROUTE");
     if (path == NULL) {
-        path = "/";
-    }
-    size_t prefix = strlen("/api");
-    if (route != NULL) {
-        size_t len = strlen(route);
-        prefix = len >= 4 && strcmp(route + len - 4, "/...") == 0 ? len - 4 : len;
-    } else {
-        route = "/api";
-    }
-    if (strncmp(path, route, prefix) == 0 && (path[prefix] == '/' || path[prefix] == '\0')) {
-        path += prefix;
+        path = "";
     }
     while (*path == '/') {
         path++;
