@@ -117,6 +117,9 @@ if ! "$wisp" serve --help > /dev/null 2>&1; then
     note "WARNING: $wisp has no serve command; only wasmtime is measured"
 fi
 
+# The servers' compile cache, apart from the user's.
+export WISP_CACHE_DIR=$PWD/$build/cache
+
 if (($(nproc) < 2)); then
     note "WARNING: one CPU only; server and wrk share it"
     SERVER_CPU=0 CLIENT_CPU=0
@@ -339,19 +342,19 @@ app_modules() {
 
 if wants apps && $have_wisp_serve; then
     note "apps: writing $APPS modules"
+    # Start-up from an empty compile cache, then from the filled one.
+    rm -rf "$WISP_CACHE_DIR"
     next_addr
-    wisp_config "$build/apps-1.toml" "$(app_modules 1)"
-    start_server apps-1.log "$wisp" serve --config "$build/apps-1.toml"
+    wisp_config "$build/apps-$APPS.toml" "$(app_modules "$APPS")"
+    start_server "apps-$APPS-cold.log" "$wisp" serve --config "$build/apps-$APPS.toml"
     wait_ready /app/0
-    sleep 1
-    rss_one=$(rss_kib)
+    apps_cold_ms=$ready_ms
     stop_server
-
     next_addr
     wisp_config "$build/apps-$APPS.toml" "$(app_modules "$APPS")"
     start_server "apps-$APPS.log" "$wisp" serve --config "$build/apps-$APPS.toml"
     wait_ready /app/0
-    apps_ready_ms=$ready_ms
+    apps_warm_ms=$ready_ms
     sleep 1
     rss_idle=$(rss_kib)
     # One request to every app, in order, over one connection.
@@ -366,9 +369,17 @@ if wants apps && $have_wisp_serve; then
     load apps "$LOAD_CONNECTIONS" "$DURATION" / "apps=$APPS"
     rss_loaded=$(rss_kib)
     stop_server
+
+    next_addr
+    wisp_config "$build/apps-1.toml" "$(app_modules 1)"
+    start_server apps-1.log "$wisp" serve --config "$build/apps-1.toml"
+    wait_ready /app/0
+    sleep 1
+    rss_one=$(rss_kib)
+    stop_server
     per_app=$(awk -v n="$rss_idle" -v one="$rss_one" -v apps="$APPS" \
         'BEGIN { printf "%.1f", (n - one) / (apps > 1 ? apps - 1 : 1) }')
-    note "apps: ready in $apps_ready_ms ms, $per_app KiB per idle app, $r_rps requests/s"
+    note "apps: ready in $apps_cold_ms ms (cold cache), $apps_warm_ms ms (warm), $per_app KiB per idle app, $r_rps requests/s"
     {
         echo "## apps"
         echo
@@ -377,9 +388,10 @@ if wants apps && $have_wisp_serve; then
         echo
         echo "| measure | value |"
         echo "|:--|--:|"
-        echo "| start-up until /app/0 answers | $apps_ready_ms ms |"
-        echo "| RSS, 1-app server, idle | $(mib "$rss_one") MiB |"
+        echo "| start-up until /app/0 answers, empty compile cache | $apps_cold_ms ms |"
+        echo "| start-up until /app/0 answers, cache filled | $apps_warm_ms ms |"
         echo "| RSS, $APPS-app server, idle | $(mib "$rss_idle") MiB |"
+        echo "| RSS, 1-app server, idle | $(mib "$rss_one") MiB |"
         echo "| RSS per idle app, (RSS $APPS − RSS 1) / ($APPS − 1) | $per_app KiB |"
         echo "| first request to each app, one after another | $first_round_ms ms |"
         echo "| RSS after every app served once | $(mib "$rss_touched") MiB |"
@@ -469,18 +481,17 @@ if wants leak && $have_wisp_serve; then
     sleep 1
     rss_start=$(rss_kib) fds_start=$(fd_count)
     warm leak "$LOAD_CONNECTIONS" /hello
+    rate=${r_rps%.*}
     sleep 1
     rss_before=$(rss_kib) fds_before=$(fd_count)
 
     # wrk runs for a time, not a count: run it in rounds sized by the rate
     # seen so far until $REQUESTS responses have come back.
-    done_requests=0 leak_errors=0 round=0 rate=0
+    done_requests=0 leak_errors=0 round=0
     while ((done_requests < REQUESTS)); do
-        seconds=5
-        if ((rate > 0)); then
-            seconds=$(((REQUESTS - done_requests) / rate + 1))
-            ((seconds <= 60)) || seconds=60
-        fi
+        seconds=$(((REQUESTS - done_requests) / (rate > 0 ? rate : 1)))
+        ((seconds >= 1)) || seconds=1
+        ((seconds <= 60)) || seconds=60
         load "leak-$round" "$LOAD_CONNECTIONS" "$seconds" /hello
         ((r_requests > 0)) || die "leak: no request succeeded in round $round"
         done_requests=$((done_requests + r_requests))
@@ -498,7 +509,7 @@ if wants leak && $have_wisp_serve; then
         echo "## leak"
         echo
         echo "One \`wisp serve\` (tier $TIER) serving hello; $done_requests requests at $LOAD_CONNECTIONS connections" \
-            "in $round rounds of wrk, $leak_errors failed."
+            "(wrk runs: $round), $leak_errors failed."
         echo
         echo "| when | RSS MiB | open fds |"
         echo "|:--|--:|--:|"
