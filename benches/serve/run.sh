@@ -7,8 +7,9 @@
 #           $HELLO_TIERS) and by `wasmtime serve` (48.0.8) serving the same
 #           handler as a wasi:http component (guests/hello_http.c)
 #   apps    $APPS distinct modules in one server, one route each: start-up
-#           until the first answer, resident memory per idle app, and
-#           requests/s with the path chosen uniformly over all of them
+#           until the first answer (from an empty compile cache and from a
+#           filled one), resident memory per idle app, and requests/s with
+#           the path chosen uniformly over all of them
 #   faults  hello's latency alone, then while one client loops over /loop
 #           (timeout 100 ms: 504), /hog (memory.grow past max_memory, then a
 #           trap: 500) and /trap (500); hello must not fail, and every fault
@@ -18,7 +19,8 @@
 #
 # The server runs on CPU $SERVER_CPU and wrk on CPU $CLIENT_CPU (taskset).
 # Every load point is preceded by $WARMUP seconds of the same load, not
-# counted. The script exits non-zero when a check of `faults` fails.
+# counted. The script exits non-zero when a fault gets the wrong status or a
+# hello request fails in `faults` or `leak`.
 #
 # Usage: benches/serve/run.sh
 # Environment (defaults are the full run):
@@ -76,9 +78,11 @@ if ! command -v wrk > /dev/null; then
     note "installing wrk with apt"
     sudo=()
     ((EUID == 0)) || sudo=(sudo)
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends wrk > /dev/null \
-        || { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-            "${sudo[@]}" apt-get install -y -qq --no-install-recommends wrk > /dev/null; }
+    apt_install() {
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "$@" > /dev/null
+    }
+    apt_install wrk || { "${sudo[@]}" apt-get update -qq && apt_install wrk; }
 fi
 for tool in curl taskset clang; do
     command -v "$tool" > /dev/null || die "$tool is missing (scripts/setup.sh installs clang)"
@@ -180,12 +184,15 @@ trap stop_server EXIT
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# start_server LOG COMMAND...: runs the server on $SERVER_CPU, listening on
-# $addr (the next free port number, chosen before the call).
+# next_addr: a fresh $addr for the next server, so that no server has to
+# wait for the previous one's port.
 next_addr() {
     port=$((port + 1))
     addr=127.0.0.1:$port
 }
+
+# start_server LOG COMMAND...: runs the server on $SERVER_CPU, its output
+# going to $logs/LOG, and notes when it started.
 start_server() {
     local log=$logs/$1
     shift
