@@ -157,14 +157,16 @@ component=$build/hello_http.component.wasm
 if [[ ! -f $component || $bench/guests/hello_http.c -nt $component ]]; then
     note "building the wasi:http hello component"
     rm -rf "$build/bindings"
-    "$wit_bindgen" c --world wasi:http/proxy --out-dir "$build/bindings" "$wit" > /dev/null
+    "$wit_bindgen" c --world wasi:http/proxy --out-dir "$build/bindings" "$wit" > "$logs/wit-bindgen.log" 2>&1 \
+        || { cat "$logs/wit-bindgen.log" >&2; die "wit-bindgen failed"; }
     target=(--target=wasm32-wasi --sysroot=/usr)
     clang "${target[@]}" -O2 -I"$build/bindings" -c $bench/guests/hello_http.c -o "$build/hello_http.o"
     clang "${target[@]}" -O2 -w -c "$build/bindings/proxy.c" -o "$build/proxy.o"
     clang "${target[@]}" -mexec-model=reactor -nostartfiles -Wl,--no-entry -Wl,--strip-debug \
         "$build/hello_http.o" "$build/proxy.o" "$build/bindings/proxy_component_type.o" \
         -o "$build/hello_http.core.wasm"
-    if "$wasm_tools" print "$build/hello_http.core.wasm" | grep -q '(import "wasi_snapshot_preview1"'; then
+    # grep reads to the end (no -q), so that pipefail sees no SIGPIPE.
+    if "$wasm_tools" print "$build/hello_http.core.wasm" | grep '(import "wasi_snapshot_preview1"' > /dev/null; then
         die "hello_http.core.wasm imports WASI preview 1, which needs an adapter"
     fi
     "$wasm_tools" component new "$build/hello_http.core.wasm" -o "$component"
