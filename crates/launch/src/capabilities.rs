@@ -49,8 +49,16 @@ impl Capabilities {
     /// The guest's context: `args` as its argv (the first is the program
     /// name), these capabilities, and the process's own stdio.
     pub fn context(&self, args: &[String]) -> Result<WasiCtx> {
+        let mut builder = self.builder(args)?;
+        builder.inherit_stdio();
+        Ok(builder.build())
+    }
+
+    /// A builder for the guest's context with `args` as its argv and these
+    /// capabilities, leaving its stdio (empty by default) to the caller.
+    pub fn builder(&self, args: &[String]) -> Result<WasiCtxBuilder> {
         let mut builder = WasiCtxBuilder::new();
-        builder.args(args.iter().cloned()).inherit_stdio();
+        builder.args(args.iter().cloned());
         if self.inherit_env {
             builder.inherit_env();
         }
@@ -80,7 +88,7 @@ impl Capabilities {
         if self.deterministic {
             builder.deterministic(0);
         }
-        Ok(builder.build())
+        Ok(builder)
     }
 
     /// These capabilities as bytes, for [`Capabilities::decode`]. Fails on

@@ -9,6 +9,7 @@
 
 pub mod capabilities;
 pub mod report;
+pub mod units;
 
 pub use capabilities::{Capabilities, DirGrant, EnvGrant};
 
