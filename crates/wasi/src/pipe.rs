@@ -16,6 +16,8 @@ pub struct OutputPipe {
 struct Buffer {
     bytes: Vec<u8>,
     limit: Option<usize>,
+    /// Some write did not fit under the limit.
+    overflowed: bool,
 }
 
 impl OutputPipe {
@@ -37,6 +39,12 @@ impl OutputPipe {
         self.lock().bytes.clone()
     }
 
+    /// Whether the guest tried to write more than the limit, so that the
+    /// contents are cut short.
+    pub fn overflowed(&self) -> bool {
+        self.lock().overflowed
+    }
+
     fn lock(&self) -> MutexGuard<'_, Buffer> {
         // The buffer stays consistent even if a holder panicked.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
@@ -47,6 +55,7 @@ impl OutputPipe {
         let mut buf = self.lock();
         let room = buf.limit.map_or(usize::MAX, |l| l.saturating_sub(buf.bytes.len()));
         let n = data.len().min(room);
+        buf.overflowed |= n < data.len();
         buf.bytes.extend_from_slice(&data[..n]);
         n
     }
@@ -64,5 +73,9 @@ mod tests {
         assert_eq!(other.append(b"defg"), 2);
         assert_eq!(other.append(b"h"), 0);
         assert_eq!(pipe.contents(), b"abcde");
+        assert!(pipe.overflowed());
+        let roomy = OutputPipe::with_limit(3);
+        assert_eq!(roomy.append(b"abc"), 3);
+        assert!(!roomy.overflowed());
     }
 }

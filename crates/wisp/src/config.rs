@@ -27,6 +27,7 @@ pub struct Config {
     pub(crate) consume_fuel: bool,
     pub(crate) epoch_interruption: bool,
     pub(crate) memory_reservation: bool,
+    pub(crate) pooled_memories: usize,
     pub(crate) target: Option<String>,
 }
 
@@ -40,6 +41,7 @@ impl Default for Config {
             consume_fuel: false,
             epoch_interruption: false,
             memory_reservation: true,
+            pooled_memories: 16,
             target: None,
         }
     }
@@ -169,6 +171,17 @@ impl Config {
     /// access explicitly. Only the Cranelift tier is affected. Default: on.
     pub fn memory_reservation(&mut self, enable: bool) -> &mut Self {
         self.memory_reservation = enable;
+        self
+    }
+
+    /// How many address-space reservations of dropped linear memories the
+    /// engine keeps, emptied, for the next memories of the same size.
+    /// Reserving and releasing address space is most of what instantiating
+    /// a small module costs, so a host that creates a store per request
+    /// should keep about as many as it runs requests at once. Idle ones
+    /// hold address space but no memory. Default: 16.
+    pub fn pooled_memories(&mut self, count: usize) -> &mut Self {
+        self.pooled_memories = count;
         self
     }
 

@@ -54,7 +54,7 @@ impl Engine {
                 header: std::sync::OnceLock::new(),
                 types: Mutex::default(),
                 epoch: AtomicU64::new(0),
-                reservations: Arc::default(),
+                reservations: Arc::new(ReservationPool::new(config.pooled_memories)),
             }),
         })
     }
@@ -139,6 +139,12 @@ impl Engine {
     ) -> Result<LinearMemory> {
         LinearMemory::new(ty, limit_bytes, self.reserves_memory(&ty), &self.inner.reservations)
             .ok_or_else(|| Error::resource("cannot allocate linear memory of the requested size"))
+    }
+
+    /// How many address-space reservations of dropped memories wait for
+    /// reuse (at most [`Config::pooled_memories`]).
+    pub fn pooled_memories(&self) -> usize {
+        self.inner.reservations.idle()
     }
 
     /// The configuration this engine was built with.

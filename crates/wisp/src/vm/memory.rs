@@ -26,11 +26,6 @@ const MAX_RESERVATION: u64 = 1 << 32;
 /// then grow in place for a while.
 const MIN_RESERVATION: u64 = 1 << 20;
 
-/// Most reservations an engine keeps for reuse: enough for a host that
-/// creates and drops a store per request on each of several threads, while
-/// bounding the address space (8 GiB each) held by idle ones.
-const MAX_POOLED: usize = 16;
-
 /// How much of the start of a dropped memory is zeroed in place rather
 /// than handed back to the kernel: small modules (and C programs, whose
 /// data starts near address 0) touch little else, and clearing a few pages
@@ -53,12 +48,25 @@ struct Reservation {
 unsafe impl Send for Reservation {}
 
 /// Reservations of dropped memories, kept for reuse by an engine's stores.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ReservationPool {
     free: Mutex<Vec<Reservation>>,
+    /// The most reservations kept: enough for a host that creates and
+    /// drops a store per request on each of its threads, while bounding
+    /// the address space (8 GiB each) held by idle ones.
+    capacity: usize,
 }
 
 impl ReservationPool {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self { free: Mutex::default(), capacity }
+    }
+
+    /// How many reservations are waiting for reuse.
+    pub(crate) fn idle(&self) -> usize {
+        self.lock().len()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Reservation>> {
         self.free.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -71,13 +79,13 @@ impl ReservationPool {
     }
 
     fn has_room(&self) -> bool {
-        self.lock().len() < MAX_POOLED
+        self.lock().len() < self.capacity
     }
 
     /// Keeps `r` (which must read as zero) for reuse, or releases it.
     fn put(&self, r: Reservation) {
         let mut free = self.lock();
-        if free.len() < MAX_POOLED {
+        if free.len() < self.capacity {
             free.push(r);
         } else {
             drop(free);
