@@ -18,6 +18,7 @@ mod options;
 mod package;
 mod progress;
 mod run;
+mod serve;
 mod validate;
 mod wasi;
 mod wast;
@@ -49,6 +50,7 @@ enum Command {
     Push(package::PushCommand),
     Pull(package::PullCommand),
     Publish(package::PublishCommand),
+    Serve(serve::ServeCommand),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Push(push) => push.execute(&mut out),
         Command::Pull(pull) => pull.execute(&mut out),
         Command::Publish(publish) => publish.execute(&mut out),
+        Command::Serve(serve) => serve.execute(),
     };
     outcome.unwrap_or_else(|e| errors::report(&e))
 }
