@@ -1,0 +1,139 @@
+//! Builds the C programs of `tests/c/` against `libwisp.a` with the
+//! system C compiler and runs them: plainly, under AddressSanitizer, and
+//! under valgrind when it is installed (required when `CI=true`).
+//!
+//! The library is the one Cargo builds for this test run: Cargo builds the
+//! package's `staticlib` with the library the test depends on, into
+//! `target/<profile>/deps/`, beside this test executable. (A plain
+//! `cargo build -p wisp-c-api` puts it one directory up, which is looked
+//! at next.) If neither exists, the test runs `cargo build -p wisp-c-api`
+//! itself.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+/// `libwisp.a`, built if need be.
+fn library() -> &'static Path {
+    static LIB: OnceLock<PathBuf> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        let deps = exe.parent().expect("target/<profile>/deps");
+        let candidates = [deps.join("libwisp.a"), deps.join("../libwisp.a")];
+        if let Some(lib) = candidates.iter().find(|p| p.exists()) {
+            return lib.clone();
+        }
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "wisp-c-api"])
+            .current_dir(MANIFEST)
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "cargo build -p wisp-c-api failed");
+        candidates.into_iter().find(|p| p.exists()).expect("libwisp.a was not built")
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Plain,
+    Asan,
+    Valgrind,
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c-api");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Compiles `tests/c/<name>.c` for `mode`; returns the executable.
+fn compile(name: &str, mode: Mode) -> PathBuf {
+    let src = Path::new(MANIFEST).join("tests/c").join(format!("{name}.c"));
+    let exe = out_dir().join(format!("{name}-{mode:?}"));
+    let mut cc = Command::new("cc");
+    cc.args(["-std=c11", "-g", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE"])
+        .arg("-I")
+        .arg(Path::new(MANIFEST).join("include"))
+        .arg(&src)
+        .arg(library())
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&exe);
+    if mode == Mode::Asan {
+        cc.args(["-fsanitize=address", "-fno-omit-frame-pointer"]);
+    }
+    let out = cc.output().expect("run cc");
+    assert!(out.status.success(), "cc {name}.c failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    exe
+}
+
+fn valgrind_available() -> bool {
+    let found =
+        Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "valgrind is required when CI=true");
+        eprintln!("valgrind is not installed: skipping (scripts/setup.sh installs it)");
+    }
+    found
+}
+
+/// Builds and runs program `name` in `mode`, expecting success.
+fn run(name: &str, mode: Mode) {
+    if mode == Mode::Valgrind && !valgrind_available() {
+        return;
+    }
+    let exe = compile(name, mode);
+    let work = out_dir().join(format!("{name}-{mode:?}.work"));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).unwrap();
+    let mut cmd = match mode {
+        Mode::Valgrind => {
+            let mut c = Command::new("valgrind");
+            c.args([
+                "--error-exitcode=1",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--smc-check=all-non-file",
+                "--quiet",
+            ])
+            .arg(&exe);
+            c
+        }
+        _ => Command::new(&exe),
+    };
+    cmd.current_dir(&work).env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0");
+    let out = cmd.output().expect("run test program");
+    assert!(
+        out.status.success(),
+        "{name} ({mode:?}) failed with {}:\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+macro_rules! programs {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use super::*;
+
+            #[test]
+            fn plain() {
+                run(stringify!($name), Mode::Plain);
+            }
+
+            #[test]
+            fn asan() {
+                run(stringify!($name), Mode::Asan);
+            }
+
+            #[test]
+            fn valgrind() {
+                run(stringify!($name), Mode::Valgrind);
+            }
+        }
+    )*};
+}
+
+programs!(core, types, refs);
