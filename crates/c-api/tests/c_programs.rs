@@ -136,4 +136,4 @@ macro_rules! programs {
     )*};
 }
 
-programs!(core, types, refs);
+programs!(core, types, refs, finalizers, errors, threads);
