@@ -112,6 +112,75 @@ WASM_API_EXTERN bool wisp_global_set(wasm_global_t*, const wasm_val_t*);
  * stores the status in *status (when status is not NULL). */
 WASM_API_EXTERN bool wisp_trap_exit_status(const wasm_trap_t*, int* status);
 
+/* ---- WASI ------------------------------------------------------------ */
+
+/* What a WASI guest may see and reach. Nothing is granted by default: no
+ * arguments, environment, files, or output. */
+typedef struct wisp_wasi_config_t wisp_wasi_config_t;
+
+WASM_API_EXTERN own wisp_wasi_config_t* wisp_wasi_config_new(void);
+WASM_API_EXTERN void wisp_wasi_config_delete(own wisp_wasi_config_t*);
+WASM_API_EXTERN void wisp_wasi_config_set_argv(wisp_wasi_config_t*, size_t argc,
+                                               const char* const argv[]);
+WASM_API_EXTERN void wisp_wasi_config_set_env(wisp_wasi_config_t*, size_t n,
+                                              const char* const names[],
+                                              const char* const values[]);
+WASM_API_EXTERN void wisp_wasi_config_inherit_env(wisp_wasi_config_t*);
+WASM_API_EXTERN void wisp_wasi_config_inherit_stdin(wisp_wasi_config_t*);
+WASM_API_EXTERN void wisp_wasi_config_inherit_stdout(wisp_wasi_config_t*);
+WASM_API_EXTERN void wisp_wasi_config_inherit_stderr(wisp_wasi_config_t*);
+/* The guest's stdin is the file's contents (read now). */
+WASM_API_EXTERN bool wisp_wasi_config_set_stdin_file(wisp_wasi_config_t*, const char* path);
+/* The guest's stdout or stderr is appended to the file (created if need be). */
+WASM_API_EXTERN bool wisp_wasi_config_set_stdout_file(wisp_wasi_config_t*, const char* path);
+WASM_API_EXTERN bool wisp_wasi_config_set_stderr_file(wisp_wasi_config_t*, const char* path);
+/* Grants the host directory as `guest_path`; read-only unless `writable`.
+ * Nothing outside it is reachable through it. */
+WASM_API_EXTERN bool wisp_wasi_config_preopen_dir(wisp_wasi_config_t*, const char* host_path,
+                                                  const char* guest_path, bool writable);
+
+/* Gives the store a WASI context made from the config (consumed). */
+WASM_API_EXTERN own wisp_error_t* wisp_store_set_wasi(wasm_store_t*, own wisp_wasi_config_t*);
+
+/* ---- Linker ---------------------------------------------------------- */
+
+/* Definitions by module and name, used to instantiate modules. A linker
+ * belongs to one engine and may be used with any store of it (one thread
+ * at a time). */
+typedef struct wisp_linker_t wisp_linker_t;
+
+WASM_API_EXTERN own wisp_linker_t* wisp_linker_new(const wasm_engine_t*);
+WASM_API_EXTERN void wisp_linker_delete(own wisp_linker_t*);
+/* Whether a definition may replace an earlier one of the same name
+ * (default: no, that is an error). */
+WASM_API_EXTERN void wisp_linker_allow_shadowing(wisp_linker_t*, bool allow);
+/* Defines `module::name` as an external of `store`. */
+WASM_API_EXTERN own wisp_error_t* wisp_linker_define(wisp_linker_t*, wasm_store_t*,
+                                                     const char* module, const char* name,
+                                                     const wasm_extern_t* item);
+/* Defines `module::name` as a host function, made in each store the linker
+ * instantiates in. `finalizer` runs on `env` once the linker and every
+ * such store are gone. */
+WASM_API_EXTERN own wisp_error_t* wisp_linker_define_func(
+    wisp_linker_t*, const char* module, const char* name, const wasm_functype_t* type,
+    wasm_func_callback_with_env_t callback, void* env, void (*finalizer)(void*));
+/* Defines every wasi_snapshot_preview1 function over the WASI context of
+ * the store they run in (see wisp_store_set_wasi; a store without one
+ * grants nothing). */
+WASM_API_EXTERN own wisp_error_t* wisp_linker_define_wasi(wisp_linker_t*);
+/* Defines every export of `instance` under the module name `module`. */
+WASM_API_EXTERN own wisp_error_t* wisp_linker_define_instance(wisp_linker_t*, wasm_store_t*,
+                                                              const char* module,
+                                                              const wasm_instance_t* instance);
+/* Instantiates `module` in `store`; on success stores the instance in
+ * *out. A trap in the start function (including a WASI exit) is stored in
+ * *trap if `trap` is not NULL, with NULL returned; other failures are the
+ * returned error. */
+WASM_API_EXTERN own wisp_error_t* wisp_linker_instantiate(const wisp_linker_t*, wasm_store_t*,
+                                                          const wasm_module_t*,
+                                                          own wasm_instance_t** out,
+                                                          own wasm_trap_t** trap);
+
 #undef own
 
 #ifdef __cplusplus

@@ -34,23 +34,22 @@ ref_conversions!(
     wasm_ref_as_func_const
 );
 
-type Callback =
+pub(crate) type Callback =
     unsafe extern "C" fn(*const wasm_val_vec_t, *mut wasm_val_vec_t) -> Option<Box<wasm_trap_t>>;
-type CallbackWithEnv = unsafe extern "C" fn(
+pub(crate) type CallbackWithEnv = unsafe extern "C" fn(
     *mut c_void,
     *const wasm_val_vec_t,
     *mut wasm_val_vec_t,
 ) -> Option<Box<wasm_trap_t>>;
 
 /// What a host function calls, and what it needs to do so.
-struct HostCallback {
-    store: std::rc::Weak<StoreCell>,
+pub(crate) struct HostCallback {
     call: Call,
     env: *mut c_void,
     finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
 }
 
-enum Call {
+pub(crate) enum Call {
     Plain(Callback),
     WithEnv(CallbackWithEnv),
 }
@@ -73,15 +72,24 @@ impl Drop for HostCallback {
 }
 
 impl HostCallback {
-    fn invoke(
+    pub(crate) fn new(
+        call: Call,
+        env: *mut c_void,
+        finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
+    ) -> Self {
+        Self { call, env, finalizer }
+    }
+
+    pub(crate) fn invoke(
         &self,
         mut caller: Caller<'_, StoreData>,
         params: &[Val],
         results: &mut [Val],
     ) -> runtime::Result<()> {
-        // The store owns this function, so it is alive while it runs.
-        let store = self
-            .store
+        // The store is alive while its functions run.
+        let store = caller
+            .data()
+            .cell
             .upgrade()
             .ok_or_else(|| Error::host(HostTrap("the store is gone".into())))?;
         let cell = &*store;
@@ -122,12 +130,11 @@ fn new_func(
     finalizer: Option<unsafe extern "C" fn(*mut c_void)>,
 ) -> Option<Box<wasm_func_t>> {
     // Made first, so that a failure below still finalizes `env`.
-    let mut host = HostCallback { store: std::rc::Weak::new(), call, env, finalizer };
+    let host = HostCallback::new(call, env, finalizer);
     let Some(store) = store else { return fail("no store given") };
     let Some(ty) = ty.and_then(wasm_externtype_t::func_type) else {
         return fail("no function type given");
     };
-    host.store = std::rc::Rc::downgrade(&store.cell);
     let func = store.cell.with(|ctx| {
         Func::new(ctx, ty, move |caller, params, results| host.invoke(caller, params, results))
     })?;
@@ -154,7 +161,7 @@ pub extern "C" fn wasm_func_new_with_env(
 ) -> Option<Box<wasm_func_t>> {
     let Some(callback) = callback else {
         // The environment is ours now: finalize it, as the function would.
-        drop(HostCallback { store: std::rc::Weak::new(), call: Call::Plain(noop), env, finalizer });
+        drop(HostCallback::new(Call::Plain(noop), env, finalizer));
         return fail("no callback given");
     };
     new_func(store, ty, Call::WithEnv(callback), env, finalizer)

@@ -25,6 +25,7 @@ mod extern_;
 mod func;
 mod global;
 mod instance;
+mod linker;
 
 mod memory;
 mod module;
@@ -35,5 +36,6 @@ mod trap;
 mod types;
 mod val;
 mod vec;
+mod wasi;
 
 pub use refs::wasm_ref_t;

@@ -11,7 +11,7 @@
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
 use std::ffi::c_void;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use runtime::{
     AsContextMut, Caller, ExternRef, Func, Global, Instance, Memory, Store, StoreContextMut, Table,
@@ -21,10 +21,13 @@ use crate::engine::wasm_engine_t;
 use crate::error::set_last_error;
 
 /// The host data of every store made through the C API.
-#[derive(Default)]
 pub(crate) struct StoreData {
     /// Host info of the store's objects, by object.
     host_info: HashMap<ObjKey, HostInfo>,
+    /// The WASI context, for modules linked with WASI.
+    pub(crate) wasi: Option<wisp_wasi::WasiCtx>,
+    /// The cell the store lives in, for host functions to find it.
+    pub(crate) cell: Weak<StoreCell>,
 }
 
 /// An object of a store that can carry host info.
@@ -88,13 +91,16 @@ pub(crate) const BUSY: &str = "the store is in use by a call that has not return
 
 impl StoreCell {
     pub(crate) fn new(engine: &wasm_engine_t) -> StoreRef {
-        let mut store = Store::new(&engine.engine, StoreData::default());
-        store.set_limits(engine.limits);
-        Rc::new(StoreCell {
-            store: UnsafeCell::new(store),
-            active: Cell::new(std::ptr::null_mut()),
-            borrowed: Cell::new(false),
-            engine: engine.engine.clone(),
+        Rc::new_cyclic(|cell| {
+            let data = StoreData { host_info: HashMap::new(), wasi: None, cell: cell.clone() };
+            let mut store = Store::new(&engine.engine, data);
+            store.set_limits(engine.limits);
+            StoreCell {
+                store: UnsafeCell::new(store),
+                active: Cell::new(std::ptr::null_mut()),
+                borrowed: Cell::new(false),
+                engine: engine.engine.clone(),
+            }
         })
     }
 

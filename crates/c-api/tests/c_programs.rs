@@ -136,4 +136,94 @@ macro_rules! programs {
     )*};
 }
 
-programs!(core, types, refs, finalizers, errors, threads);
+programs!(core, types, refs, finalizers, errors, threads, wasi, extensions);
+
+/// The names of the functions `text` calls or declares whose names start
+/// with `wasm_` or `wisp_`.
+fn function_names(text: &str) -> std::collections::BTreeSet<String> {
+    let bytes = text.as_bytes();
+    let mut names = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = bytes[i].is_ascii_alphabetic() || bytes[i] == b'_';
+        if !starts || (i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_')) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            i += 1;
+        }
+        let word = &text[start..i];
+        let next = text[i..].trim_start().chars().next();
+        if (word.starts_with("wasm_") || word.starts_with("wisp_")) && next == Some('(') {
+            names.insert(word.to_string());
+        }
+    }
+    names
+}
+
+/// Every function the headers declare, after preprocessing (the standard
+/// declares most of them through macros).
+fn declared_functions() -> std::collections::BTreeSet<String> {
+    let include = Path::new(MANIFEST).join("include");
+    let out = Command::new("cc")
+        .args(["-E", "-P", "-x", "c", "-"])
+        .arg("-I")
+        .arg(&include)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"#include <wisp.h>\n")?;
+            child.wait_with_output()
+        })
+        .expect("run cc -E");
+    assert!(out.status.success());
+    function_names(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Every function the headers declare is called by some C test program.
+#[test]
+fn every_declared_function_is_tested() {
+    let declared = declared_functions();
+    assert!(declared.len() > 250, "only {} functions found", declared.len());
+    let mut called = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(Path::new(MANIFEST).join("tests/c")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "c") {
+            called.extend(function_names(&std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    // `wasm__` names are the header's own inline helpers.
+    let untested: Vec<_> =
+        declared.iter().filter(|f| !f.starts_with("wasm__") && !called.contains(*f)).collect();
+    assert!(untested.is_empty(), "functions no C test calls: {untested:?}");
+}
+
+/// Every function the headers declare is defined by the library: a
+/// program taking the address of each links.
+#[test]
+fn every_declared_function_links() {
+    let mut src = String::from("#include <wisp.h>\nvoid (*const all[])(void) = {\n");
+    for f in declared_functions() {
+        src.push_str(&format!("  (void (*)(void)){f},\n"));
+    }
+    src.push_str("};\nint main(void) { return all[0] == 0; }\n");
+    let c = out_dir().join("all_functions.c");
+    std::fs::write(&c, src).unwrap();
+    let exe = out_dir().join("all_functions");
+    let out = Command::new("cc")
+        .args(["-std=c11", "-Wno-cast-function-type"])
+        .arg("-I")
+        .arg(Path::new(MANIFEST).join("include"))
+        .arg(&c)
+        .arg(library())
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&exe)
+        .output()
+        .expect("run cc");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(Command::new(&exe).status().unwrap().success());
+}

@@ -10,6 +10,7 @@ static void valtypes(void) {
     CHECK(wasm_valtype_kind(c) == kinds[i]);
     CHECK(wasm_valtype_is_num(c) == (kinds[i] < WASM_EXTERNREF));
     CHECK(wasm_valtype_is_ref(c) == (kinds[i] >= WASM_EXTERNREF));
+    CHECK(wasm_valkind_is_num(kinds[i]) != wasm_valkind_is_ref(kinds[i]));
     wasm_valtype_delete(c);
     wasm_valtype_delete(t);
   }
@@ -47,6 +48,12 @@ static void functypes(void) {
   CHECK(wasm_valtype_kind(params->data[2]) == WASM_FUNCREF);
   CHECK(wasm_valtype_kind(results->data[1]) == WASM_EXTERNREF);
   wasm_functype_t* c = wasm_functype_copy(f);
+  wasm_valtype_vec_t no_params, no_results;
+  wasm_valtype_vec_new_empty(&no_params);
+  wasm_valtype_vec_new_empty(&no_results);
+  wasm_functype_t* nullary = wasm_functype_new(&no_params, &no_results);
+  CHECK(wasm_functype_params(nullary)->size == 0 && wasm_functype_results(nullary)->size == 0);
+  wasm_functype_delete(nullary);
   CHECK(wasm_functype_params(c)->size == 3);
 
   wasm_externtype_t* e = wasm_functype_as_externtype(c);
