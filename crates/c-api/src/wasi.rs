@@ -130,18 +130,27 @@ pub unsafe extern "C" fn wisp_wasi_config_set_stdin_file(
     }
 }
 
-/// Opens `path` for appending, creating it if needed.
+/// Directs a guest output stream to the file at `path`, opened for
+/// appending and created if need be.
 ///
 /// # Safety
 /// `path` is NULL or a NUL-terminated string.
-unsafe fn output_file(path: *const c_char) -> Result<std::fs::File, String> {
+unsafe fn output_file(
+    config: Option<&mut wisp_wasi_config_t>,
+    path: *const c_char,
+    direct: fn(&mut WasiCtxBuilder, std::fs::File) -> &mut WasiCtxBuilder,
+) -> bool {
     // SAFETY: the caller's contract.
-    let path = unsafe { text(path) }.ok_or("no path given")?;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| format!("cannot open {path}: {e}"))
+    let (Some(c), Some(path)) = (config, unsafe { text(path) }) else {
+        return refuse("no config or path given");
+    };
+    match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        Ok(f) => {
+            direct(&mut c.builder, f);
+            true
+        }
+        Err(e) => refuse(format!("cannot open {path}: {e}")),
+    }
 }
 
 /// The guest's stdout is appended to the file at `path` (created if need be).
@@ -153,15 +162,8 @@ pub unsafe extern "C" fn wisp_wasi_config_set_stdout_file(
     config: Option<&mut wisp_wasi_config_t>,
     path: *const c_char,
 ) -> bool {
-    let Some(c) = config else { return refuse("no config given") };
     // SAFETY: the caller's contract.
-    match unsafe { output_file(path) } {
-        Ok(f) => {
-            c.builder.stdout_file(f);
-            true
-        }
-        Err(e) => refuse(e),
-    }
+    unsafe { output_file(config, path, WasiCtxBuilder::stdout_file) }
 }
 
 /// The guest's stderr is appended to the file at `path` (created if need be).
@@ -173,15 +175,8 @@ pub unsafe extern "C" fn wisp_wasi_config_set_stderr_file(
     config: Option<&mut wisp_wasi_config_t>,
     path: *const c_char,
 ) -> bool {
-    let Some(c) = config else { return refuse("no config given") };
     // SAFETY: the caller's contract.
-    match unsafe { output_file(path) } {
-        Ok(f) => {
-            c.builder.stderr_file(f);
-            true
-        }
-        Err(e) => refuse(e),
-    }
+    unsafe { output_file(config, path, WasiCtxBuilder::stderr_file) }
 }
 
 /// Grants the guest the host directory `host_path` as `guest_path`,
