@@ -2,12 +2,13 @@
 //! system C compiler and runs them: plainly, under AddressSanitizer, and
 //! under valgrind when it is installed (required when `CI=true`).
 //!
-//! The library is the one Cargo builds for this test run: Cargo builds the
-//! package's `staticlib` with the library the test depends on, into
-//! `target/<profile>/deps/`, beside this test executable. (A plain
-//! `cargo build -p wisp-c-api` puts it one directory up, which is looked
-//! at next.) If neither exists, the test runs `cargo build -p wisp-c-api`
-//! itself.
+//! The library is built by the test itself, with `cargo build -p
+//! wisp-c-api` (`--release` when the tests run in release mode): the
+//! tests of a package whose library is only a `staticlib` and a `cdylib`
+//! do not make Cargo rebuild it, so a library found lying in `target/`
+//! could be stale. Once up to date the build is a no-op. The library is
+//! then `target/<profile>/libwisp.a`, beside the `deps/` directory this
+//! test runs from.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,23 +16,22 @@ use std::sync::OnceLock;
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
-/// `libwisp.a`, built if need be.
+/// `libwisp.a`, built from the current sources.
 fn library() -> &'static Path {
     static LIB: OnceLock<PathBuf> = OnceLock::new();
     LIB.get_or_init(|| {
         let exe = std::env::current_exe().expect("test executable path");
-        let deps = exe.parent().expect("target/<profile>/deps");
-        let candidates = [deps.join("libwisp.a"), deps.join("../libwisp.a")];
-        if let Some(lib) = candidates.iter().find(|p| p.exists()) {
-            return lib.clone();
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo.args(["build", "-p", "wisp-c-api"]).current_dir(MANIFEST);
+        if profile_dir.ends_with("release") {
+            cargo.arg("--release");
         }
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "wisp-c-api"])
-            .current_dir(MANIFEST)
-            .status()
-            .expect("run cargo build");
+        let status = cargo.status().expect("run cargo build");
         assert!(status.success(), "cargo build -p wisp-c-api failed");
-        candidates.into_iter().find(|p| p.exists()).expect("libwisp.a was not built")
+        let lib = profile_dir.join("libwisp.a");
+        assert!(lib.exists(), "{} was not built", lib.display());
+        lib
     })
 }
 
