@@ -3,7 +3,9 @@
 # toolchain: Debian's clang, lld, wasi-libc and the wasm32 compiler runtime,
 # so crates/cli/tests/c_programs.rs can build tests/c/*.c for wasm32-wasi;
 # docker-registry (distribution 2.8), skopeo and htpasswd (apache2-utils),
-# so crates/cli/tests/registry.rs can push to and pull from a real registry.
+# so crates/cli/tests/registry.rs can push to and pull from a real registry;
+# valgrind, which crates/c-api/tests/c_programs.rs runs the C API's test
+# programs under (required there when CI=true).
 # Then builds the example WAGI guests of examples/serve with that clang.
 #
 # Safe to run again: apt is only touched when a package is missing, and the
@@ -11,7 +13,7 @@
 # Usage: scripts/setup.sh   (as root, or with sudo available)
 set -euo pipefail
 
-packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32 docker-registry skopeo apache2-utils)
+packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32 docker-registry skopeo apache2-utils valgrind)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

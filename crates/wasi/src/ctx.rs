@@ -246,6 +246,18 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// The guest's stdout is appended to `file`.
+    pub fn stdout_file(&mut self, file: std::fs::File) -> &mut Self {
+        self.stdout = Output::File(file);
+        self
+    }
+
+    /// The guest's stderr is appended to `file`.
+    pub fn stderr_file(&mut self, file: std::fs::File) -> &mut Self {
+        self.stderr = Output::File(file);
+        self
+    }
+
     /// Whether `clock_time_get`, `clock_res_get` and clock subscriptions
     /// work (default: yes). When off they fail with `ENOTCAPABLE`.
     pub fn allow_clocks(&mut self, allow: bool) -> &mut Self {

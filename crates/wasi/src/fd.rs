@@ -100,6 +100,7 @@ fn write_output(out: &Output, mem: &GuestMemory<'_>, bufs: &[GuestBuf]) -> Guest
     match out {
         Output::Stdout => return host_stream(&mut std::io::stdout().lock()),
         Output::Stderr => return host_stream(&mut std::io::stderr().lock()),
+        Output::File(file) => return host_stream(&mut &*file),
         Output::Sink => return Ok(bufs.iter().map(|b| b.len as u64).sum()),
         Output::Pipe(pipe) => {
             for &buf in bufs {

@@ -24,6 +24,8 @@ pub(crate) enum Output {
     Stdout,
     Stderr,
     Pipe(OutputPipe),
+    /// A host file, appended to.
+    File(std::fs::File),
     /// Discards everything (the default: nothing is granted unless asked).
     Sink,
 }
