@@ -276,7 +276,8 @@ runs=() # the names of the measured wrk runs, in order
         "$(nproc) CPUs, Linux $(uname -r); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Server on CPU $SERVER_CPU, wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}') (one thread) on CPU $CLIENT_CPU;" \
         "$DURATION s per point after $WARMUP s of warm-up."
-    echo "Wisp: $("$wisp" --version 2>&1 | head -1), commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' with uncommitted changes');" \
+    echo "Wisp: $("$wisp" --version 2>&1 | head -1) ($wisp, built $(date -u -r "$wisp" '+%Y-%m-%d %H:%M UTC'))," \
+        "checkout at $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' with uncommitted changes');" \
         "$("$wasmtime" --version)."
     echo
 } > "$report"
