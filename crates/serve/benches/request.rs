@@ -52,13 +52,20 @@ fn request() -> GuestRequest {
 
 fn bench(c: &mut Criterion) {
     let (name, bytes) = app();
-    for (tier, strategy) in [("cranelift", Strategy::Cranelift), ("interp", Strategy::Interpreter)] {
+    for (tier, strategy) in [("cranelift", Strategy::Cranelift), ("interp", Strategy::Interpreter)]
+    {
         for pooled in [16, 0] {
             let mut config = Config::new();
             config.strategy(strategy).epoch_interruption(true).pooled_memories(pooled);
             let engine = Engine::new(&config).unwrap();
             let module = Module::new(&engine, &bytes).unwrap();
-            let wagi = Wagi::new(&module, no_capabilities(), RouteLimits::default(), Duration::from_millis(10)).unwrap();
+            let wagi = Wagi::new(
+                &module,
+                no_capabilities(),
+                RouteLimits::default(),
+                Duration::from_millis(10),
+            )
+            .unwrap();
             let pool = if pooled > 0 { "pool" } else { "no pool" };
             c.bench_function(&format!("request/{name} ({tier}, {pool})"), |b| {
                 b.iter(|| {

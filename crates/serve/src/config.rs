@@ -579,7 +579,7 @@ package = "acme/hello@1"
             ),
             ("max_in_flight = 0\n", "conf/serve.toml:1: max_in_flight: must be a positive number"),
             ("", "conf/serve.toml: route: no routes"),
-            ("listen = [\n", "conf/serve.toml:2: "),
+            ("listen = [\n", "conf/serve.toml:1: unclosed array"),
         ];
         for (text, expected) in cases {
             let error = parse(text).unwrap_err();

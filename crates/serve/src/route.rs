@@ -93,7 +93,7 @@ impl<V> Router<V> {
                 return Err(pattern.clone());
             }
         }
-        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        prefixes.sort_by_key(|(base, _): &(String, usize)| std::cmp::Reverse(base.len()));
         Ok(Self { exact, prefixes, values: routes })
     }
 

@@ -61,7 +61,7 @@ impl Wagi {
                 if ty.params().is_empty() && ty.results().is_empty() => {}
             Some(_) => {
                 return Err(
-                    "its `_start` export is not a function of no parameters and no results".into()
+                    "its `_start` export is not a function of no parameters and no results".into(),
                 );
             }
             None => return Err(
@@ -403,7 +403,8 @@ mod tests {
     #[test]
     fn malformed_responses_are_refused() {
         assert!(bad(b"").contains("no output"));
-        assert!(bad(b"hello world\n").contains("header section does not end"));
+        assert!(bad(b"hello world").contains("header section does not end"));
+        assert!(bad(b"hello world\n\n").contains("not a header line"));
         assert!(bad(b"Content-Type: text/plain\n").contains("does not end"));
         assert!(bad(b"X-A: 1\n\nbody").contains("no Content-Type or Location"));
         assert!(bad(b"Content-Type text/plain\n\n").contains("not a header line"));

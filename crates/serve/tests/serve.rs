@@ -84,7 +84,7 @@ fn cgi_variables_arguments_and_body_reach_the_guest() {
         "SCRIPT_NAME=/echo",
         "PATH_INFO=/sub/path",
         "QUERY_STRING=x=1&y=a%20b+c",
-        "CONTENT_LENGTH=20",
+        "CONTENT_LENGTH=19",
         "CONTENT_TYPE=text/x-test",
         "HTTP_X_CUSTOM=v1",
         "HTTP_HOST=test",
