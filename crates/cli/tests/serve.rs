@@ -35,7 +35,12 @@ struct Served {
 
 impl Served {
     fn start(args: &[&str]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_wisp"))
+            .envs(env.iter().copied())
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--no-cache"])
             .args(args)
@@ -154,4 +159,25 @@ fn sighup_reloads_the_configuration() {
     let (code, stderr) = served.wait();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("reload failed, still serving the previous configuration"), "{stderr}");
+}
+
+#[test]
+fn routes_serve_packages_by_name() {
+    let Some(registry) = common::registry::Registry::start() else { return };
+    let home = TempDir::new();
+    let module = home.file("web.wat", answering("from a package"));
+    let pushed = Command::new(env!("CARGO_BIN_EXE_wisp"))
+        .env("HOME", home.path())
+        .args(["push", "--registry", &registry.url(), &module, "acme/web@1.0.0"])
+        .output()
+        .unwrap();
+    assert!(pushed.status.success(), "{}", String::from_utf8_lossy(&pushed.stderr));
+    let config = home.file("serve.toml", "[[route]]\npath = \"/web\"\npackage = \"acme/web@1\"\n");
+    let served = Served::start_with(
+        &["--registry", &registry.url(), "--config", &config],
+        &[("HOME", home.path())],
+    );
+    assert_eq!(served.get("/web"), (200, "from a package".to_string()));
+    served.signal("TERM");
+    assert_eq!(served.wait().0, 0);
 }
