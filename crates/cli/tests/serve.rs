@@ -12,14 +12,24 @@ use common::{TempDir, wisp};
 
 /// A WAGI guest answering `text` (ASCII, no quotes or backslashes).
 fn answering(text: &str) -> String {
+    answering_with_stderr(text, "")
+}
+
+/// A WAGI guest that writes `complaint` to stderr and answers `text`.
+fn answering_with_stderr(text: &str, complaint: &str) -> String {
     let out = format!("Content-Type: text/plain\\0a\\0a{text}");
     let len = text.len() + 26;
+    let clen = complaint.len();
     format!(
         r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 16) "{out}")
+  (data (i32.const 512) "{complaint}")
   (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 512))
+    (i32.store (i32.const 4) (i32.const {clen}))
+    (drop (call $w (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))
     (i32.store (i32.const 0) (i32.const 16))
     (i32.store (i32.const 4) (i32.const {len}))
     (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))"#
@@ -124,7 +134,7 @@ fn configuration_errors_name_the_file_line_and_key() {
 #[test]
 fn serves_one_module_and_stops_cleanly_on_sigterm() {
     let dir = TempDir::new();
-    let module = dir.file("hello.wat", answering("hi there"));
+    let module = dir.file("hello.wat", answering_with_stderr("hi there", "a note for the log"));
     let served = Served::start(&[&module]);
     assert_eq!(served.get("/"), (200, "hi there".to_string()));
     assert_eq!(served.get("/any/path?q=1"), (200, "hi there".to_string()));
@@ -132,6 +142,9 @@ fn serves_one_module_and_stops_cleanly_on_sigterm() {
     let (code, stderr) = served.wait();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("shutting down"), "{stderr}");
+    // The guest's stderr is in the log, with the route and the request id.
+    assert!(stderr.contains("[/... 0000000000000001] a note for the log"), "{stderr}");
+    assert!(stderr.contains("[/... 0000000000000002] a note for the log"), "{stderr}");
 }
 
 #[test]
