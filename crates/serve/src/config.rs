@@ -54,6 +54,11 @@ pub struct ServeConfig {
     pub max_header_count: usize,
     /// The most bytes a request's head may take (beyond: 431).
     pub max_header_bytes: usize,
+    /// Threads that run guests: requests admitted beyond them wait for
+    /// one (bounded by `max_in_flight`). Default: four per CPU, so that
+    /// guests waiting on the host (sleeping, reading files) do not idle
+    /// the CPUs.
+    pub guest_threads: usize,
     /// The routes, in the order written.
     pub routes: Vec<RouteConfig>,
     /// The file this was read from.
@@ -70,6 +75,7 @@ impl Default for ServeConfig {
             access_log: None,
             max_header_count: 100,
             max_header_bytes: 16 << 10,
+            guest_threads: std::thread::available_parallelism().map_or(2, |n| n.get()) * 4,
             routes: Vec::new(),
             file: None,
         }
@@ -241,6 +247,7 @@ struct Raw {
     access_log: Option<PathBuf>,
     max_header_count: Option<Spanned<i64>>,
     max_header_bytes: Option<Spanned<Size>>,
+    guest_threads: Option<Spanned<i64>>,
     #[serde(default)]
     route: Vec<Spanned<RawRoute>>,
 }
@@ -340,6 +347,9 @@ impl Lines<'_> {
                 return Err(self.problem("max_header_bytes", bytes, "must be at least 8KiB"));
             }
             config.max_header_bytes = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        if let Some(n) = &raw.guest_threads {
+            config.guest_threads = self.count("guest_threads", n)?;
         }
         let mut seen: Vec<(RoutePattern, usize)> = Vec::new();
         for (i, route) in raw.route.iter().enumerate() {
@@ -494,6 +504,7 @@ listen = "127.0.0.1:9000"
 metrics = "127.0.0.1:9001"
 max_in_flight = 8
 shutdown_grace = "2s"
+guest_threads = 3
 
 [[route]]
 path = "/api/..."
@@ -514,7 +525,7 @@ package = "acme/hello@1"
         )
         .unwrap();
         assert_eq!(config.listen, "127.0.0.1:9000".parse().unwrap());
-        assert_eq!(config.max_in_flight, 8);
+        assert_eq!((config.max_in_flight, config.guest_threads), (8, 3));
         let api = &config.routes[0];
         assert_eq!(api.pattern, RoutePattern::Prefix("/api".into()));
         assert_eq!(api.module, ModuleSource::File(PathBuf::from("conf/api.wasm")));

@@ -124,10 +124,9 @@ impl Server {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
-            // Guests run on the blocking pool: a few threads per core, so
-            // that guests waiting on the host do not idle the CPUs. Requests
-            // beyond what they can run wait, bounded by admission control.
-            .max_blocking_threads(workers * 4)
+            // Guests run on the blocking pool; requests beyond what it can
+            // run wait for a thread, bounded by admission control.
+            .max_blocking_threads(config.guest_threads)
             .thread_name("wisp-serve")
             .enable_all()
             .build()
