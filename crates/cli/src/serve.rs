@@ -51,7 +51,8 @@ to the log (stderr), with the route and request id.";
 /// each with its own capabilities and limits (see docs/serve.md); there,
 /// nothing is granted unless the route says so.
 #[derive(Args, Debug)]
-#[command(after_help = EXAMPLES)]
+// Requests come through the server, not through sockets granted to guests.
+#[command(after_help = EXAMPLES, mut_arg("listen", |arg| arg.hide(true)))]
 pub struct ServeCommand {
     #[command(flatten)]
     limits: LimitOptions,
