@@ -194,3 +194,26 @@ fn routes_serve_packages_by_name() {
     served.signal("TERM");
     assert_eq!(served.wait().0, 0);
 }
+
+#[test]
+fn the_c_examples_answer() {
+    let examples = common::workspace_root().join("examples/serve");
+    if !examples.join("build/api.wasm").is_file() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "examples/serve/build is missing under CI (scripts/setup.sh builds it)"
+        );
+        eprintln!("skipping: examples/serve/build.sh has not been run");
+        return;
+    }
+    let config = examples.join("serve.toml");
+    let served = Served::start(&["--config", config.to_str().unwrap(), "--metrics", "127.0.0.1:0"]);
+    assert_eq!(served.get("/hello"), (200, "Hello from Wisp!\n".to_string()));
+    assert_eq!(served.get("/api/add?a=40&b=2"), (200, "{\"sum\":42}\n".to_string()));
+    assert_eq!(served.get("/api/nothing-here").0, 404);
+    let (status, echo) = served.get("/echo/a/b?x=1");
+    assert_eq!(status, 200);
+    assert!(echo.contains("/a/b") && echo.contains("x=1"), "{echo}");
+    served.signal("TERM");
+    assert_eq!(served.wait().0, 0);
+}
