@@ -6,6 +6,7 @@ Usage: python call.py [CALLS]   (needs `pip install wasmtime` beside wisp)
 
 import sys
 import timeit
+from importlib.metadata import version
 
 import wasmtime
 import wisp
@@ -33,7 +34,7 @@ def main():
     cases = {
         "wisp (interp)": wisp_add("interp"),
         "wisp (cranelift)": wisp_add("cranelift"),
-        f"wasmtime {wasmtime.__version__ if hasattr(wasmtime, '__version__') else ''}".strip(): wasmtime_add(),
+        f"wasmtime {version('wasmtime')}": wasmtime_add(),
     }
     print(f"{'runtime':<24} {'ns/call (median of 5)':>22}")
     for name, call in cases.items():
