@@ -27,3 +27,24 @@ if [ -d "$shared/bench" ]; then
 else
     echo "loop dispatch: $shared/bench not found, not checked" >&2
 fi
+
+# The Python package: pip builds it (fetching maturin from PyPI) into a
+# virtual environment under target/, then its pytest tests run. The
+# extension is built in the dev profile, which reuses what the cargo
+# tests compiled (a release build adds minutes). Without PyPI the Python
+# tests are skipped, unless CI=true.
+venv=target/python-venv
+python="$venv/bin/python"
+[ -x "$python" ] || python3 -m venv "$venv"
+if MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/pip" install --quiet ./crates/python pytest; then
+    "$python" -m pytest -q crates/python/tests
+elif [ "${CI:-}" = "true" ]; then
+    echo "python: pip could not install crates/python and pytest" >&2
+    exit 1
+else
+    echo "python: pip could not install crates/python and pytest (no PyPI?): Python tests skipped" >&2
+    python=python3
+fi
+
+# The plugin hosts of examples/plugins, in C and in Python.
+PYTHON="$python" bash examples/plugins/test.sh

@@ -580,6 +580,17 @@ impl<'a, T> StoreContextMut<'a, T> {
         self.0.data_mut()
     }
 
+    /// The store's resource limits; see [`Store::limits`].
+    pub fn limits(&self) -> StoreLimits {
+        self.0.limits()
+    }
+
+    /// Sets the store's resource limits, also from inside a host function
+    /// (through its [`Caller`](crate::Caller)); see [`Store::set_limits`].
+    pub fn set_limits(&mut self, limits: StoreLimits) {
+        self.0.set_limits(limits);
+    }
+
     pub(crate) fn inner_mut(&mut self) -> &mut StoreInner {
         &mut self.0.inner
     }

@@ -1,0 +1,37 @@
+;; The rot13 plugin: ASCII letters rotated by 13, the rest as is.
+(module
+  (memory (export "memory") 1)
+  ;; A bump allocator: the plugin is instantiated for one call.
+  (global $next (mut i32) (i32.const 1024))
+  (func $alloc (export "alloc") (param $len i32) (result i32)
+    (local $at i32)
+    (local.set $at (global.get $next))
+    (global.set $next (i32.add (local.get $at) (local.get $len)))
+    (block $ok
+      (br_if $ok (i32.le_u (global.get $next)
+                           (i32.shl (memory.size) (i32.const 16))))
+      (br_if $ok (i32.ge_s (memory.grow (i32.add (i32.shr_u (local.get $len) (i32.const 16))
+                                                 (i32.const 1)))
+                           (i32.const 0)))
+      (return (i32.const 0)))
+    (local.get $at))
+  (func $rot (param $c i32) (param $base i32) (result i32)
+    (i32.add (local.get $base)
+      (i32.rem_u (i32.add (i32.sub (local.get $c) (local.get $base)) (i32.const 13))
+                 (i32.const 26))))
+  (func (export "transform") (param $in i32) (param $len i32) (result i64)
+    (local $out i32) (local $i i32) (local $c i32)
+    (local.set $out (call $alloc (local.get $len)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+        (local.set $c (i32.load8_u (i32.add (local.get $in) (local.get $i))))
+        (if (i32.lt_u (i32.sub (local.get $c) (i32.const 97)) (i32.const 26))
+          (then (local.set $c (call $rot (local.get $c) (i32.const 97))))
+          (else (if (i32.lt_u (i32.sub (local.get $c) (i32.const 65)) (i32.const 26))
+            (then (local.set $c (call $rot (local.get $c) (i32.const 65)))))))
+        (i32.store8 (i32.add (local.get $out) (local.get $i)) (local.get $c))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $out)) (i64.const 32))
+            (i64.extend_i32_u (local.get $len)))))
