@@ -196,7 +196,9 @@ fn a_tcplisten_socket_reaches_the_guest() {
         let addr = addr.clone();
         move || {
             use std::io::Read;
-            for _ in 0..200 {
+            // Generous: a loaded machine may take seconds to start wisp,
+            // and a client that gave up would leave it waiting forever.
+            for _ in 0..2400 {
                 if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
                     let mut got = String::new();
                     s.read_to_string(&mut got).unwrap();
