@@ -51,8 +51,20 @@ to the log (stderr), with the route and request id.";
 /// each with its own capabilities and limits (see docs/serve.md); there,
 /// nothing is granted unless the route says so.
 #[derive(Args, Debug)]
-// Requests come through the server, not through sockets granted to guests.
-#[command(after_help = EXAMPLES, mut_arg("listen", |arg| arg.hide(true)))]
+// Requests come through the server, not through sockets granted to guests;
+// a request out of time or fuel is answered 504 rather than trapping a run.
+#[command(
+    after_help = EXAMPLES,
+    mut_arg("listen", |arg| arg.hide(true)),
+    mut_arg("timeout", |arg| arg.help(
+        "Answers 504 and stops the request's guest after DURATION of wall-clock \
+         time (default 30s). Units: ms, s, m, h. Example: `--timeout 2s`.",
+    )),
+    mut_arg("fuel", |arg| arg.help(
+        "Answers 504 and stops a request's guest once it has executed N Wasm \
+         operators. Example: `--fuel 1000000`.",
+    )),
+)]
 pub struct ServeCommand {
     #[command(flatten)]
     limits: LimitOptions,

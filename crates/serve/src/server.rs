@@ -97,7 +97,7 @@ impl Shared {
         let state = self.state();
         let longest =
             state.router.iter().map(|(_, app)| app.limits.timeout).max().unwrap_or_default();
-        longest.as_nanos().div_ceil(EPOCH_TICK.as_nanos()) as u64 + 2
+        crate::wagi::deadline_ticks(longest, EPOCH_TICK) + 1
     }
 
     fn gauges(&self) -> Gauges {
@@ -457,7 +457,7 @@ async fn handle(
         response
     };
 
-    let Some((pattern, app, script, info)) = state.router.find(&path) else {
+    let Some((_, app, script, info)) = state.router.find(&path) else {
         shared.metrics.unrouted.fetch_add(1, Ordering::Relaxed);
         return finish("", error_page(StatusCode::NOT_FOUND), None, Some("no route"));
     };
@@ -516,7 +516,7 @@ async fn handle(
         body,
         script_name: script,
         path_info: info,
-        route: pattern.to_string(),
+        route: label.to_string(),
         remote,
         local,
     };

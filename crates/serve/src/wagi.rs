@@ -73,7 +73,7 @@ impl Wagi {
         let mut linker = Linker::new(&engine);
         wisp_wasi::add_to_linker_for(&mut linker, module, |ctx| ctx).map_err(|e| e.to_string())?;
         let pre = linker.instantiate_pre(module).map_err(|e| e.to_string())?;
-        let deadline_ticks = limits.timeout.as_nanos().div_ceil(tick.as_nanos().max(1)) as u64 + 1;
+        let deadline_ticks = deadline_ticks(limits.timeout, tick);
         Ok(Self { engine, pre, capabilities, limits, deadline_ticks, scratch: None })
     }
 
@@ -163,6 +163,12 @@ impl Guest for Wagi {
         });
         Outcome { response, instantiate, stderr: stderr.contents() }
     }
+}
+
+/// The epoch ticks of `timeout` when the epoch advances every `tick`,
+/// rounded up, plus the tick already under way.
+pub fn deadline_ticks(timeout: Duration, tick: Duration) -> u64 {
+    timeout.as_nanos().div_ceil(tick.as_nanos().max(1)) as u64 + 1
 }
 
 /// A request's scratch directory, removed with everything in it when
