@@ -197,9 +197,11 @@ unsafe extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: 
     if !state.is_null() {
         // SAFETY: the kernel passes a valid ucontext to SA_SIGINFO handlers.
         let (pc, fp) = unsafe { registers(ctx) };
-        if let Some(info) = code::lookup(pc)
-            && let Some(code) = info.trap_at(pc)
-        {
+        // The code's record is released before unwinding: `wisp_unwind`
+        // skips destructors, and a reference held across it would keep
+        // the record alive for ever.
+        let trap = code::lookup(pc).and_then(|info| info.trap_at(pc));
+        if let Some(code) = trap {
             // SAFETY: CURRENT is the live CallState of this thread's
             // innermost catch_traps; nothing else borrows it while
             // compiled code runs.
