@@ -236,7 +236,8 @@ pub extern "C" fn wasm_func_call(
             );
         }
         let mut out: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
-        f.call(&mut ctx, &params, &mut out).map_err(|e| wasm_ref_t::from_error(&e))?;
+        f.call(&mut ctx, &params, &mut out)
+            .map_err(|e| wasm_ref_t::from_error(&e, Some(&store)))?;
         for (slot, v) in results.as_mut_slice().iter_mut().zip(out) {
             wasm_val_t::from_val(&ctx, &store, v).write_to(slot);
         }

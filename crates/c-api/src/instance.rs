@@ -70,7 +70,7 @@ pub extern "C" fn wasm_instance_new(
     let result = store.cell.with(|ctx| Instance::new(ctx, &module.module, &externs));
     match result {
         Some(Ok(instance)) => Some(wasm_ref_t::in_store(&store.cell, ObjKey::Instance(instance))),
-        Some(Err(e)) => fail_with(wasm_ref_t::from_error(&e), trap),
+        Some(Err(e)) => fail_with(wasm_ref_t::from_error(&e, Some(&store.cell)), trap),
         None => fail_with(message_trap(crate::store::BUSY), trap),
     }
 }

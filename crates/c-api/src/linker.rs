@@ -183,7 +183,7 @@ pub extern "C" fn wisp_linker_instantiate(
         }
         Some(Err(e)) if e.trap().is_some() || e.exit_status().is_some() => match trap {
             Some(trap) => {
-                *trap = Some(wasm_ref_t::from_error(&e));
+                *trap = Some(wasm_ref_t::from_error(&e, Some(&store.cell)));
                 None
             }
             None => Some(wisp_error_t::new(e)),

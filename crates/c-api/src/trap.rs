@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 use std::rc::Rc;
 
 use crate::refs::{Obj, is_trap, ref_base, ref_conversions, wasm_ref_t};
-use crate::store::{HostInfo, wasm_store_t};
+use crate::store::{HostInfo, ObjKey, StoreRef, wasm_store_t};
 use crate::vec::{declare_vec, wasm_byte_vec_t};
 
 /// A trap: why execution stopped, and where.
@@ -52,8 +52,9 @@ impl wasm_ref_t {
     }
 
     /// The trap for a failed call. Its message is the host's own for a
-    /// trap a host function returned, else the error's description.
-    pub(crate) fn from_error(err: &runtime::Error) -> Box<Self> {
+    /// trap a host function returned, else the error's description. Its
+    /// frames name their instances in `store`, where the call was made.
+    pub(crate) fn from_error(err: &runtime::Error, store: Option<&StoreRef>) -> Box<Self> {
         crate::error::set_last_error(err);
         let message = match err.kind() {
             runtime::ErrorKind::Host(e) => match e.downcast_ref::<HostTrap>() {
@@ -66,10 +67,12 @@ impl wasm_ref_t {
             bt.frames()
                 .iter()
                 .map(|f| wasm_frame_t {
-                    instance: None,
+                    instance: store.zip(f.instance).map(|(store, instance)| {
+                        wasm_ref_t::in_store(store, ObjKey::Instance(instance))
+                    }),
                     func_index: f.func_index,
                     func_offset: 0,
-                    module_offset: 0,
+                    module_offset: f.body_offset.unwrap_or(0),
                 })
                 .collect()
         });

@@ -410,4 +410,11 @@ impl ModuleInfo {
     pub fn num_defined_funcs(&self) -> u32 {
         self.funcs.len() as u32 - self.num_imported_funcs
     }
+
+    /// Byte offset, in the module binary, of the body of function
+    /// `index`; `None` for imported functions.
+    pub fn body_offset(&self, index: u32) -> Option<usize> {
+        let defined = index.checked_sub(self.num_imported_funcs)?;
+        self.bodies.get(defined as usize).map(|b| b.range.start)
+    }
 }

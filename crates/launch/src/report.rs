@@ -150,7 +150,13 @@ mod tests {
     }
 
     fn frame(index: u32, name: &str) -> FrameInfo {
-        FrameInfo { module_name: None, func_index: index, func_name: Some(name.into()) }
+        FrameInfo {
+            module_name: None,
+            func_index: index,
+            func_name: Some(name.into()),
+            instance: None,
+            body_offset: None,
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use wisp_environ::VMOffsets;
 
 use crate::store::{FuncEntity, InstanceEntity, StoreInner};
+use crate::stored::Stored;
 use crate::trap::{Backtrace, FrameInfo};
 use crate::vm::code::LoadedCode;
 use crate::vm::compiled::{self as vm, CompiledInstance, StoreOp, StoreOps, VMStore};
@@ -209,7 +210,9 @@ pub(crate) fn invoke_wasm<T>(
         let fuel = store.inner.vm_store().fuel_left();
         *store.inner.fuel_mut() = fuel;
     }
-    result.map_err(|Caught { error, pcs }| Error::from(error).with_backtrace(|| backtrace(&pcs)))
+    result.map_err(|Caught { error, pcs }| {
+        Error::from(error).with_backtrace(|| backtrace(&store.inner, instance, &pcs))
+    })
 }
 
 /// Runs host function `func` for compiled code, on behalf of instance
@@ -252,17 +255,39 @@ impl From<VMError> for Error {
     }
 }
 
-/// The Wasm frames at `pcs` (as `vm::traps::Caught` records them).
-fn backtrace(pcs: &[usize]) -> Backtrace {
+/// The Wasm frames at `pcs` (as `vm::traps::Caught` records them), in
+/// `store`, where compiled code was entered through instance `entered`.
+///
+/// Frames record code addresses, not VM contexts, so a frame's instance
+/// is found from its code: the instance entered if it runs that code,
+/// else the one instance of the store that does (none when several do).
+fn backtrace(store: &StoreInner, entered: u32, pcs: &[usize]) -> Backtrace {
+    let runs = |index: u32, start: usize| {
+        let inst = store.instance(index);
+        inst.compiled.as_ref().is_some_and(|ci| ci.code.base() == start)
+    };
+    let instance_of = |start: usize| {
+        if runs(entered, start) {
+            return Some(entered);
+        }
+        let mut found = (0..store.instances().len() as u32).filter(|&i| runs(i, start));
+        match (found.next(), found.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    };
     let frames = pcs
         .iter()
         .filter_map(|&pc| {
             let info = crate::vm::code::lookup(pc)?;
             let func = info.func_at(pc)?;
+            let instance = instance_of(info.start);
             Some(FrameInfo {
                 module_name: info.module_name.clone(),
                 func_index: func,
                 func_name: info.func_names.get(&func).cloned(),
+                instance: instance.map(|i| crate::Instance(Stored::new(store.id(), i))),
+                body_offset: info.body_offset(func),
             })
         })
         .collect();

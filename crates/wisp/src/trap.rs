@@ -13,6 +13,16 @@ pub struct FrameInfo {
     pub func_index: u32,
     /// Function name from the `name` section, if any.
     pub func_name: Option<String>,
+    /// The instance whose function this frame runs, when known. The
+    /// interpreter always knows it. Compiled frames record code addresses
+    /// only, so there it is the instance called if that instance runs the
+    /// frame's code, else the store's only instance that does, else
+    /// `None`; it can only be wrong when instances of one module call into
+    /// each other.
+    pub instance: Option<crate::Instance>,
+    /// Byte offset, in the module binary, of the function's body. Frames
+    /// locate their function, not the instruction within it.
+    pub body_offset: Option<usize>,
 }
 
 /// The Wasm call stack at the point of a trap, innermost frame first.

@@ -1139,3 +1139,60 @@ fn elements_of_arrays_of_4_and_8_byte_values() {
         assert!(code.contains(form), "{form} in {code}");
     }
 }
+
+#[test]
+fn backtrace_frames_name_their_instance_and_body_in_both_tiers() {
+    let wat = r#"(module
+      (func $inner (export "inner") unreachable)
+      (func $outer (export "outer") (call $inner)))"#;
+    for strategy in [Strategy::Interpreter, Strategy::Cranelift] {
+        let mut config = Config::new();
+        config.strategy(strategy);
+        let engine = Engine::new(&config).unwrap();
+        let lib = Module::new(&engine, wat).unwrap();
+        let mut store = Store::new(&engine, ());
+        let first = Instance::new(&mut store, &lib, &[]).unwrap();
+        let second = Instance::new(&mut store, &lib, &[]).unwrap();
+        let outer = second.get_typed_func::<(), ()>(&store, "outer").unwrap();
+        let err = outer.call(&mut store, ()).unwrap_err();
+        let frames = err.backtrace().unwrap().frames();
+        assert_eq!(frames.len(), 2, "{strategy:?}");
+        assert!(frames.iter().all(|f| f.instance == Some(second)), "{strategy:?}: {frames:?}");
+        assert_ne!(frames[0].instance, Some(first));
+        let (inner_at, outer_at) = (frames[0].body_offset.unwrap(), frames[1].body_offset.unwrap());
+        assert!(8 < inner_at && inner_at < outer_at, "{strategy:?}: {inner_at} {outer_at}");
+
+        // A second module calling into `second`: the interpreter names each
+        // frame's own instance; compiled code cannot tell `first` from
+        // `second` when `user` is the instance called, and says so.
+        let app = Module::new(
+            &engine,
+            r#"(module (import "lib" "inner" (func $inner)) (func (export "main") (call $inner)))"#,
+        )
+        .unwrap();
+        let call_main = |store: &mut Store<()>, lib: Instance| {
+            let inner = lib.get_export(&*store, "inner").unwrap();
+            let user = Instance::new(&mut *store, &app, &[inner]).unwrap();
+            let main = user.get_typed_func::<(), ()>(&*store, "main").unwrap();
+            let err = main.call(&mut *store, ()).unwrap_err();
+            let frames = err.backtrace().unwrap().frames().to_vec();
+            (user, frames)
+        };
+        let (user, frames) = call_main(&mut store, second);
+        let instances: Vec<_> = frames.iter().map(|f| f.instance).collect();
+        let inner_instance = match strategy {
+            Strategy::Cranelift => None,
+            _ => Some(second),
+        };
+        assert_eq!(instances, [inner_instance, Some(user)], "{strategy:?}");
+        assert_eq!(frames[0].body_offset, Some(inner_at));
+
+        // With one instance of `lib` in the store, both tiers name it.
+        let mut store = Store::new(&engine, ());
+        let only = Instance::new(&mut store, &lib, &[]).unwrap();
+        let (user, frames) = call_main(&mut store, only);
+        let instances: Vec<_> = frames.iter().map(|f| f.instance).collect();
+        assert_eq!(instances, [Some(only), Some(user)], "{strategy:?}");
+        assert_eq!(frames[0].body_offset, Some(inner_at));
+    }
+}

@@ -166,7 +166,7 @@ static void host_traps_and_frames(wasm_store_t* store, wasm_store_t* other) {
   (void)wasm_frame_func_offset(copy);
   (void)wasm_frame_module_offset(copy);
   wasm_instance_t* frame_instance = wasm_frame_instance(copy);
-  CHECK(frame_instance == NULL || wasm_instance_same(frame_instance, instance));
+  CHECK(wasm_instance_same(frame_instance, instance));
   wasm_frame_delete(copy);
   wasm_frame_vec_t trace_copy, blank, empty;
   wasm_frame_vec_copy(&trace_copy, &trace);
@@ -278,6 +278,91 @@ static void serialization(void) {
   wasm_config_delete(config);
 }
 
+/* Every frame of a trace names its instance and where its function's body
+ * lies in the module, in both tiers: with two instances of one module in
+ * the store, and across a call from one module into another. */
+static void frame_instances(void) {
+  for (int tier = 0; tier < 2; tier++) {
+    wasm_config_t* config = wasm_config_new();
+    CHECK(wisp_config_strategy_set(config, tier ? WISP_STRATEGY_CRANELIFT : WISP_STRATEGY_INTERPRETER));
+    wasm_engine_t* engine = wasm_engine_new_with_config(config);
+    wasm_store_t* store = wasm_store_new(engine);
+    wasm_module_t* lib = module_from_wat(store,
+        "(module (func $inner (export \"inner\") unreachable)"
+        "  (func (export \"outer\") (call $inner)))");
+    wasm_instance_t* first = wasm_instance_new(store, lib, NULL, NULL);
+    wasm_instance_t* second = wasm_instance_new(store, lib, NULL, NULL);
+    CHECK(first != NULL && second != NULL);
+    wasm_extern_vec_t lib_exports;
+    wasm_instance_exports(second, &lib_exports);
+    wasm_val_vec_t none = WASM_EMPTY_VEC;
+
+    /* The second of two instances of `lib`. */
+    wasm_trap_t* trap = wasm_func_call(wasm_extern_as_func(lib_exports.data[1]), &none, &none);
+    CHECK(trap != NULL);
+    wasm_frame_vec_t trace;
+    wasm_trap_trace(trap, &trace);
+    CHECK(trace.size == 2);
+    for (size_t i = 0; i < trace.size; i++) {
+      CHECK(wasm_instance_same(wasm_frame_instance(trace.data[i]), second));
+      CHECK(!wasm_instance_same(wasm_frame_instance(trace.data[i]), first));
+      CHECK(wasm_frame_func_offset(trace.data[i]) == 0);
+    }
+    /* $inner's body comes before $outer's in the binary. */
+    size_t inner_at = wasm_frame_module_offset(trace.data[0]);
+    CHECK(inner_at > 8 && inner_at < wasm_frame_module_offset(trace.data[1]));
+    wasm_frame_t* origin = wasm_trap_origin(trap);
+    CHECK(wasm_instance_same(wasm_frame_instance(origin), second));
+    wasm_frame_delete(origin);
+    wasm_frame_vec_delete(&trace);
+    wasm_trap_delete(trap);
+
+    /* `app` calls into `lib`, in a store holding one instance of each:
+     * each frame names its own (with two instances of `lib`, compiled
+     * frames could not tell which ran). */
+    wasm_store_t* single = wasm_store_new(engine);
+    wasm_module_t* lib_again = module_from_wat(single,
+        "(module (func $inner (export \"inner\") unreachable)"
+        "  (func (export \"outer\") (call $inner)))");
+    wasm_instance_t* only = wasm_instance_new(single, lib_again, NULL, NULL);
+    wasm_extern_vec_t only_exports;
+    wasm_instance_exports(only, &only_exports);
+    wasm_module_t* app_here = module_from_wat(single,
+        "(module (import \"lib\" \"inner\" (func $inner))"
+        "  (func (export \"main\") (call $inner)))");
+    wasm_extern_t* imports[] = {only_exports.data[0]};
+    wasm_extern_vec_t import_vec = WASM_ARRAY_VEC(imports);
+    wasm_instance_t* user = wasm_instance_new(single, app_here, &import_vec, NULL);
+    CHECK(user != NULL);
+    wasm_extern_vec_t app_exports;
+    wasm_instance_exports(user, &app_exports);
+    trap = wasm_func_call(wasm_extern_as_func(app_exports.data[0]), &none, &none);
+    CHECK(trap != NULL);
+    wasm_trap_trace(trap, &trace);
+    CHECK(trace.size == 2);
+    CHECK(wasm_frame_func_index(trace.data[0]) == 0 && wasm_frame_func_index(trace.data[1]) == 1);
+    CHECK(wasm_instance_same(wasm_frame_instance(trace.data[0]), only));
+    CHECK(wasm_instance_same(wasm_frame_instance(trace.data[1]), user));
+    CHECK(wasm_frame_module_offset(trace.data[0]) == inner_at);
+    wasm_frame_vec_delete(&trace);
+    wasm_trap_delete(trap);
+    wasm_extern_vec_delete(&only_exports);
+    wasm_instance_delete(only);
+    wasm_module_delete(lib_again);
+    wasm_module_delete(app_here);
+
+    wasm_extern_vec_delete(&app_exports);
+    wasm_extern_vec_delete(&lib_exports);
+    wasm_instance_delete(user);
+    wasm_instance_delete(second);
+    wasm_instance_delete(first);
+    wasm_module_delete(lib);
+    wasm_store_delete(single);
+    wasm_store_delete(store);
+    wasm_engine_delete(engine);
+  }
+}
+
 int main(void) {
   wasm_engine_t* engine = wasm_engine_new();
   wasm_store_t* store = wasm_store_new(engine);
@@ -287,6 +372,7 @@ int main(void) {
   host_traps_and_frames(store, other);
   nulls();
   serialization();
+  frame_instances();
   wasm_store_delete(other);
   wasm_store_delete(store);
   wasm_engine_delete(engine);

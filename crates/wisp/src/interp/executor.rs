@@ -20,6 +20,7 @@ use super::translate::{FRAME_INIT_BLOCK, TranslatedFunc};
 use crate::bulk::addr;
 use crate::module::ModuleInner;
 use crate::store::{FuncEntity, StoreInner};
+use crate::stored::Stored;
 use crate::trap::{Backtrace, FrameInfo};
 use crate::{Error, Module, Result, Store, Trap};
 
@@ -301,6 +302,8 @@ impl Machine {
                 module_name: info.name.clone(),
                 func_index: func,
                 func_name: info.func_names.get(&func).cloned(),
+                instance: Some(crate::Instance(Stored::new(store.id(), inst))),
+                body_offset: info.body_offset(func),
             }
         };
         let mut frames = vec![frame(self.inst, self.func)];

@@ -16,6 +16,8 @@ pub(crate) struct CodeInfo {
     pub(crate) num_imported_funcs: u32,
     pub(crate) module_name: Option<String>,
     pub(crate) func_names: std::collections::HashMap<u32, String>,
+    /// Byte offset of each defined function's body in the module binary.
+    pub(crate) body_offsets: Vec<usize>,
 }
 
 static REGISTRY: RwLock<BTreeMap<usize, (usize, Arc<CodeInfo>)>> = RwLock::new(BTreeMap::new());
@@ -28,6 +30,13 @@ pub(crate) fn lookup(pc: usize) -> Option<Arc<CodeInfo>> {
 }
 
 impl CodeInfo {
+    /// Byte offset, in the module binary, of the body of function `index`
+    /// (a module-level index); `None` for imported functions.
+    pub(crate) fn body_offset(&self, index: u32) -> Option<usize> {
+        let defined = index.checked_sub(self.num_imported_funcs)?;
+        self.body_offsets.get(defined as usize).copied()
+    }
+
     /// The trap recorded at `pc`.
     pub(crate) fn trap_at(&self, pc: usize) -> Option<u8> {
         let off = u32::try_from(pc - self.start).ok()?;
@@ -149,11 +158,17 @@ impl LoadedCode {
             num_imported_funcs: info.num_imported_funcs,
             module_name: info.name.clone(),
             func_names: info.func_names.clone(),
+            body_offsets: info.bodies.iter().map(|b| b.range.start).collect(),
         });
         let start = self.base as usize;
         let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
         reg.insert(start, (start + self.len, meta));
         Arc::new(self)
+    }
+
+    /// The address the code starts at (its [`CodeInfo::start`]).
+    pub(crate) fn base(&self) -> usize {
+        self.base as usize
     }
 
     /// Whether the code was linked into the program rather than loaded.
