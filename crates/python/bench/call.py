@@ -36,11 +36,10 @@ def main():
         "wisp (cranelift)": wisp_add("cranelift"),
         f"wasmtime {version('wasmtime')}": wasmtime_add(),
     }
-    print(f"{'runtime':<24} {'ns/call (median of 5)':>22}")
     for name, call in cases.items():
         assert call() == 3
         runs = sorted(timeit.repeat(call, number=calls, repeat=5))
-        print(f"{name:<24} {runs[2] / calls * 1e9:>22.0f}")
+        print(f"{'Python, ' + name:<28} {runs[2] / calls * 1e9:8.1f} ns/call (median of 5 x {calls})")
 
 
 if __name__ == "__main__":
