@@ -4,7 +4,7 @@
 //!   threaded, with every handler tail-calling the next, when the crate is
 //!   optimized (which turns those calls into jumps); otherwise a loop, since
 //!   unoptimized tail calls would grow the host stack with every
-//!   instruction;
+//!   instruction (the `loop-dispatch` feature picks the loop always);
 //! * the small C helper that catches traps in compiled code (`setjmp` and
 //!   `longjmp` cannot be written in Rust).
 //!
@@ -21,7 +21,10 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(wisp_threaded)");
     println!("cargo::rerun-if-env-changed=OPT_LEVEL");
     let opt_level = std::env::var("OPT_LEVEL").unwrap_or_default();
-    if matches!(opt_level.as_str(), "2" | "3") {
+    // The `loop-dispatch` feature asks for the loop in any build, so that
+    // the tests can run it without a second, unoptimized build.
+    let loop_wanted = std::env::var_os("CARGO_FEATURE_LOOP_DISPATCH").is_some();
+    if matches!(opt_level.as_str(), "2" | "3") && !loop_wanted {
         println!("cargo::rustc-cfg=wisp_threaded");
     }
 

@@ -5,7 +5,8 @@
 # and the host serves every plugin after them.
 #
 # The C host links target/debug/libwisp.a, built here by `cargo build -p
-# wisp-c-api`. The Python host runs with PYTHON (default: python3), which
+# wisp-c-api --profile test` (the profile of the tests, whose build it
+# reuses). The Python host runs with PYTHON (default: python3), which
 # must have the `wisp` package installed; without it the Python host is
 # skipped with a message, unless CI=true.
 #
@@ -35,7 +36,7 @@ check() {
     echo "plugins: $host host ok ($(echo "$actual" | wc -l) plugins)"
 }
 
-(cd "$root" && cargo build --quiet -p wisp-c-api)
+(cd "$root" && cargo build --quiet --profile test -p wisp-c-api)
 cc -std=c11 -O2 -Wall -Wextra -Werror -I "$root/crates/c-api/include" "$here/host.c" \
     "$root/target/debug/libwisp.a" -lpthread -ldl -lm -o "$root/target/plugins-host"
 check C "$root/target/plugins-host"

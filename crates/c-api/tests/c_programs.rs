@@ -3,7 +3,8 @@
 //! under valgrind when it is installed (required when `CI=true`).
 //!
 //! The library is built by the test itself, with `cargo build -p
-//! wisp-c-api` (`--release` when the tests run in release mode): the
+//! wisp-c-api --profile test` (`--release` when the tests run in release
+//! mode; the test profile reuses what `cargo test` compiled): the
 //! tests of a package whose library is only a `staticlib` and a `cdylib`
 //! do not make Cargo rebuild it, so a library found lying in `target/`
 //! could be stale. Once up to date the build is a no-op. The library is
@@ -26,6 +27,8 @@ fn library() -> &'static Path {
         cargo.args(["build", "-p", "wisp-c-api"]).current_dir(MANIFEST);
         if profile_dir.ends_with("release") {
             cargo.arg("--release");
+        } else {
+            cargo.args(["--profile", "test"]);
         }
         let status = cargo.status().expect("run cargo build");
         assert!(status.success(), "cargo build -p wisp-c-api failed");
