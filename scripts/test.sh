@@ -43,13 +43,13 @@ phase "loop dispatch"
 
 # The Python package: pip builds it (fetching maturin from PyPI) into a
 # virtual environment under target/, then its pytest tests run. The
-# extension is built in the test profile, which reuses what the cargo
-# tests compiled (a release build adds minutes). Without PyPI the Python
+# extension is built in the dev profile (a release build adds minutes;
+# the test profile would make `cargo rustc` build a test harness). Without PyPI the Python
 # tests are skipped, unless CI=true.
 venv=target/python-venv
 python="$venv/bin/python"
 [ -x "$python" ] || python3 -m venv "$venv"
-if MATURIN_PEP517_ARGS="--profile test" "$venv/bin/pip" install --quiet ./crates/python pytest; then
+if MATURIN_PEP517_ARGS="--profile dev" "$venv/bin/pip" install --quiet ./crates/python pytest; then
     "$python" -m pytest -q crates/python/tests
 elif [ "${CI:-}" = "true" ]; then
     echo "python: pip could not install crates/python and pytest" >&2
