@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# Builds the second benchmark corpus: real C libraries, taken from the
+# source tarballs that crates.io's -sys crates ship, each driven by a small
+# program of ours in benches/corpus/drivers/ that makes its own workload
+# in memory, runs the library's real work and prints a checksum.
+#
+# Usage: benches/corpus/build.sh [PROGRAM...]   (default: every program)
+#
+# Writes, under $CORPUS_DIR (default target/corpus, or
+# $CARGO_TARGET_DIR/corpus):
+#   src/CRATE-VERSION/          the unpacked crates (checked against the
+#                               sha256 recorded below; never committed)
+#   NAME/NAME.standalone.wasm   runnable by any runtime (what
+#                               benches/programs-vs-wasmi.sh times)
+#   NAME/NAME.wasm              the same, importing Sightglass's
+#                               bench.start/bench.end around the timed work
+#   NAME/NAME.stdout.expected   the output of the same driver and library
+#                               built natively with gcc
+#   NAME/NAME.stderr.expected   empty
+#   obj/NAME/, native/NAME      objects and the native build
+#
+# The wasm builds use Debian's clang, lld and wasi-libc
+# (`clang --target=wasm32-wasi --sysroot=/usr -O2`, plus `-msimd128` for
+# the programs named *-simd); missing packages are installed with apt
+# (as root, or through sudo). When wasmi is found ($WASMI, default
+# /work/peers/bin/wasmi) each new build is also run under it and its output
+# compared with the native one.
+#
+# Safe to run again: crates are downloaded once, and a program is rebuilt
+# only when its driver, its flags, its sources or this script change.
+
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="${CORPUS_DIR:-${CARGO_TARGET_DIR:-$root/target}/corpus}"
+src="$out/src"
+wasmi="${WASMI:-/work/peers/bin/wasmi}"
+jobs="$(nproc)"
+
+say() { echo "corpus: $*" >&2; }
+
+# --- Tools --------------------------------------------------------------------
+
+packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32 gcc libc6-dev curl)
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+missing=()
+for package in "${packages[@]}"; do
+    installed "$package" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Sources: crates from crates.io, pinned ---------------------------------------
+
+# name version sha256 (of the .crate, as the crates.io index records it)
+crates=(
+    "zstd-sys 2.1.3+zstd.1.5.7 f729a06d0257428fd9d997ac8db7e1407bd0262ab016b085b36bc52957c0052d"
+    "libz-sys 1.1.33 fee3f59f4321dab0c78d828942e7aa09d0bd8ad6e78a501977e6bf3d02938045"
+    "lz4-sys 1.11.1+lz4-1.10.0 6bd8c0d6c6ed0cd30b3652886bb8711dc4bb01d637a68105a3d5158039b418e6"
+    "brotli-sys 0.3.2 4445dea95f4c2b41cde57cc9fee236ae4dbae88d8fcbdb4750fc1bb5d86aaecd"
+    "lzma-sys 0.1.20 5fda04ab3764e6cde78b9974eec4f779acaba7c4e84b36eca3cf77c581b85d27"
+)
+
+fetch() {
+    local name="$1" version="$2" sha="$3"
+    local dir="$src/$name-$version" crate="$src/$name-$version.crate"
+    [[ -f "$dir/.unpacked" ]] && return
+    mkdir -p "$src"
+    say "downloading $name $version"
+    curl -sSfL --retry 3 -o "$crate.part" "https://static.crates.io/crates/$name/$name-$version.crate"
+    echo "$sha  $crate.part" | sha256sum -c --quiet - || {
+        say "sha256 mismatch for $name $version"
+        exit 1
+    }
+    mv "$crate.part" "$crate"
+    rm -rf "$dir"
+    tar xzf "$crate" -C "$src"
+    touch "$dir/.unpacked"
+}
+
+# Sets `crate` to the unpacked directory of crate $1.
+use_crate() {
+    local entry c v sha
+    for entry in "${crates[@]}"; do
+        read -r c v sha <<<"$entry"
+        if [[ "$c" == "$1" ]]; then
+            fetch "$c" "$v" "$sha"
+            crate="$src/$c-$v"
+            # The programs' source globs and include paths are relative to it.
+            cd "$crate"
+            return
+        fi
+    done
+    say "no crate $1 in the list"
+    exit 1
+}
+
+# --- Programs -------------------------------------------------------------------
+#
+# prog_NAME sets: crate (through use_crate), sources (paths or globs
+# relative to the crate), cflags (both builds), and optionally wasm_cflags,
+# native_cflags, wasm_libs, driver (default NAME) and simd=1.
+
+prog_zstd() {
+    use_crate zstd-sys
+    sources=(zstd/lib/common/*.c zstd/lib/compress/*.c zstd/lib/decompress/*.c)
+    cflags=(-Izstd/lib -DZSTD_DISABLE_ASM -DXXH_NAMESPACE=ZSTD_)
+}
+prog_zstd_simd() { prog_zstd; driver=zstd; simd=1; }
+
+prog_zlib() {
+    use_crate libz-sys
+    sources=(src/zlib/{adler32,compress,crc32,deflate,infback,inffast,inflate,inftrees,trees,uncompr,zutil}.c)
+    cflags=(-Isrc/zlib -DHAVE_UNISTD_H -DHAVE_STDARG_H)
+}
+
+prog_lz4() {
+    use_crate lz4-sys
+    sources=(liblz4/lib/lz4.c liblz4/lib/lz4hc.c)
+    cflags=(-Iliblz4/lib)
+}
+
+prog_brotli() {
+    use_crate brotli-sys
+    sources=(brotli/common/*.c brotli/dec/*.c brotli/enc/*.c)
+    cflags=(-Ibrotli/include)
+}
+
+prog_xz() {
+    use_crate lzma-sys
+    local d=xz-5.2/src/liblzma
+    sources=("$d"/{common,lzma,lz,check,delta,rangecoder,simple}/*.c)
+    # Not the small-table CRCs (as the crate's build), the table generators
+    # (programs of their own), nor the multi-threaded encoder and the
+    # hardware queries, which need threads and sysconf.
+    local skip
+    for skip in crc32_small crc64_small crc32_tablegen crc64_tablegen fastpos_tablegen price_tablegen \
+        stream_encoder_mt outqueue hardware_cputhreads hardware_physmem; do
+        sources=("${sources[@]/*\/$skip.c/}")
+    done
+    cflags=(-std=gnu99 -DHAVE_CONFIG_H -I"$here/config/xz" -I"$d"/api -I"$d"/common
+        -I"$d"/lzma -I"$d"/lz -I"$d"/check -I"$d"/simple -I"$d"/delta -I"$d"/rangecoder
+        -Ixz-5.2/src/common)
+    # Without threads, mythread.h still wraps sigprocmask(), which WASI lacks.
+    wasm_cflags=(-D_WASI_EMULATED_SIGNAL -include "$here/config/xz/wasi-signal.h")
+    wasm_libs=(-lwasi-emulated-signal)
+}
+
+# Every program the corpus holds, in the order they are built and run.
+all_programs=(zstd zstd-simd zlib lz4 brotli xz)
+
+# --- Building ---------------------------------------------------------------------
+
+wasm_cc=(clang --target=wasm32-wasi --sysroot=/usr -O2)
+native_cc=(gcc -O2)
+
+# compile OBJDIR RSP CC... : compiles `sources` (absolute) into OBJDIR with
+# the flags in response file RSP, one per core at a time. (No paths with
+# spaces: the compiler's command goes through sh.)
+compile() {
+    local objdir="$1" rsp="$2"
+    shift 2
+    mkdir -p "$objdir"
+    local s
+    for s in "${sources[@]}"; do
+        printf '%s\n%s\n' "$s" "$objdir/$(echo "${s#"$crate"/}" | tr / _).o"
+    done | xargs -d '\n' -P "$jobs" -n 2 sh -c "exec $* @$rsp -c \"\$0\" -o \"\$1\"" >/dev/null 2>&1 ||
+        true
+    # Again serially, so a failure prints its error and stops the script.
+    for s in "${sources[@]}"; do
+        local obj
+        obj="$objdir/$(echo "${s#"$crate"/}" | tr / _).o"
+        [[ -f "$obj" ]] || "$@" "@$rsp" -c "$s" -o "$obj"
+    done
+}
+
+build() {
+    local name="$1" crate="" driver="$1" simd=0
+    local sources=() cflags=() wasm_cflags=() native_cflags=() wasm_libs=()
+    local fn="prog_${name//-/_}"
+    declare -F "$fn" >/dev/null || { say "unknown program $name"; exit 1; }
+    "$fn"
+
+    local dir="$out/$name" obj="$out/obj/$name" native="$out/native/$name"
+    local driver_c="$here/drivers/$driver.c"
+    local simd_flags=()
+    ((simd)) && simd_flags=(-msimd128)
+
+    # Absolute paths, with globs expanded in the crate and empty entries dropped.
+    local s abs=()
+    for s in "${sources[@]}"; do
+        [[ -n "$s" ]] && abs+=("$crate/$s")
+    done
+    sources=("${abs[@]}")
+
+    # Two stamps: the library's objects depend on its sources and flags;
+    # the programs also on the driver and this script.
+    local lib_stamp stamp
+    lib_stamp="$( {
+        clang --version | head -1
+        gcc --version | head -1
+        printf '%s\n' "$crate" "$simd" "${sources[@]}" -- "${cflags[@]}" -- "${wasm_cflags[@]}" \
+            -- "${native_cflags[@]}"
+        find "$here/config" -type f | sort | xargs cat
+    } | sha256sum | cut -d' ' -f1)"
+    stamp="$( {
+        echo "$lib_stamp"
+        printf '%s\n' "${wasm_libs[@]}"
+        cat "$driver_c" "$here/drivers/common.h" "$here/build.sh"
+    } | sha256sum | cut -d' ' -f1)"
+    if [[ -f "$dir/.stamp" && "$(cat "$dir/.stamp")" == "$stamp" ]]; then
+        say "$name: up to date"
+        return
+    fi
+
+    rm -rf "$dir" "$native"
+    mkdir -p "$dir" "$obj" "$(dirname "$native")"
+    # Flags go through response files: the include paths are relative to
+    # the crate, so the compilers run there.
+    local wasm_rsp="$obj/wasm.rsp" native_rsp="$obj/native.rsp"
+    if [[ -f "$obj/.stamp" && "$(cat "$obj/.stamp")" == "$lib_stamp" ]]; then
+        say "$name: library objects up to date"
+    else
+        say "$name: compiling ${#sources[@]} sources of $(basename "$crate")$( ((simd)) && echo ' with -msimd128')"
+        rm -rf "$obj"
+        mkdir -p "$obj"
+        printf '%s\n' -w "${cflags[@]}" "${wasm_cflags[@]}" "${simd_flags[@]}" >"$wasm_rsp"
+        printf '%s\n' -w "${cflags[@]}" "${native_cflags[@]}" >"$native_rsp"
+        compile "$obj/wasm" "$wasm_rsp" "${wasm_cc[@]}"
+        compile "$obj/native" "$native_rsp" "${native_cc[@]}"
+        echo "$lib_stamp" >"$obj/.stamp"
+    fi
+
+    say "$name: linking with drivers/$driver.c"
+    local link=(-Wl,-z,stack-size=1048576 "${wasm_libs[@]}")
+    (cd "$crate" &&
+        "${wasm_cc[@]}" "@$wasm_rsp" -I"$here/drivers" "$driver_c" "$obj"/wasm/*.o "${link[@]}" \
+            -o "$dir/$name.wasm" &&
+        "${wasm_cc[@]}" "@$wasm_rsp" -DCORPUS_STANDALONE -I"$here/drivers" "$driver_c" "$obj"/wasm/*.o \
+            "${link[@]}" -o "$dir/$name.standalone.wasm" &&
+        "${native_cc[@]}" "@$native_rsp" -I"$here/drivers" "$driver_c" "$obj"/native/*.o -lm -o "$native")
+
+    say "$name: running the native build"
+    "$native" >"$dir/$name.stdout.expected"
+    : >"$dir/$name.stderr.expected"
+
+    if [[ -x "$wasmi" ]]; then
+        local start end
+        start="$(date +%s%N)"
+        (cd "$dir" && "$wasmi" --dir . "$name.standalone.wasm") >"$obj/wasmi.stdout"
+        end="$(date +%s%N)"
+        if ! cmp -s "$obj/wasmi.stdout" "$dir/$name.stdout.expected"; then
+            say "$name: wasmi's output differs from the native build's:"
+            diff "$dir/$name.stdout.expected" "$obj/wasmi.stdout" >&2 || true
+            exit 1
+        fi
+        say "$name: same output under wasmi ($(((end - start) / 1000000)) ms)"
+    else
+        say "$name: no wasmi at $wasmi, output not checked under wasm"
+    fi
+    echo "$stamp" >"$dir/.stamp"
+}
+
+programs=("$@")
+((${#programs[@]})) || programs=("${all_programs[@]}")
+for program in "${programs[@]}"; do
+    build "$program"
+done
+say "done: ${#programs[@]} programs in $out"
