@@ -42,7 +42,7 @@ say() { echo "corpus: $*" >&2; }
 
 # --- Tools --------------------------------------------------------------------
 
-packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32 gcc libc6-dev curl)
+packages=(clang lld llvm-14 wasi-libc libclang-rt-14-dev-wasm32 gcc binutils libc6-dev curl)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -70,6 +70,14 @@ crates=(
     "lz4-sys 1.11.1+lz4-1.10.0 6bd8c0d6c6ed0cd30b3652886bb8711dc4bb01d637a68105a3d5158039b418e6"
     "brotli-sys 0.3.2 4445dea95f4c2b41cde57cc9fee236ae4dbae88d8fcbdb4750fc1bb5d86aaecd"
     "lzma-sys 0.1.20 5fda04ab3764e6cde78b9974eec4f779acaba7c4e84b36eca3cf77c581b85d27"
+    "libsqlite3-sys 0.40.0 b06e69070b7e12262b0cd90832f0a7396f142a2b330181255562decf9f0c6215"
+    "lua-src 551.1.0 41d22b201501a536c0f5a96c7589b268b559172b20fb029064434e38ddcecb1f"
+    "pcre2-sys 0.2.10 18b9073c1a2549bd409bf4a32c94d903bb1a09bf845bc306ae148897fa0760a4"
+    "yyjson-sys 0.1.0 4ed7a5810c650d227cae9d2cb1c73cf0d6d5901181cb2a53dc07007dfcead82c"
+    "mbedtls-sys-auto 2.28.15 2fdbd15978db1dec7592cf8864094bcf6f7a101d7f84af15c2423967079982c1"
+    "libdeflate-sys 1.26.1 d7870e5fbd2766179a937c725fb11f4ca0ef025d982beb61bd3ce755425bd19c"
+    "blake3 1.8.7 6d9e454fc11f76977dc803893aff6304ed33d6a26efae8696573bea74baa27ae"
+    "xxhash-c-sys 0.8.7 4d4a8210e2c9209f553817636cc6054d3b22424cc879c31b616e4cb4027be705"
 )
 
 fetch() {
@@ -141,12 +149,10 @@ prog_xz() {
     use_crate lzma-sys
     local d=xz-5.2/src/liblzma
     sources=("$d"/{common,lzma,lz,check,delta,rangecoder,simple}/*.c)
-    # Not the small-table CRCs (as the crate's build), the table generators
-    # (programs of their own), nor the multi-threaded encoder and the
-    # hardware queries, which need threads and sysconf.
+    # Not the small-table CRCs (as the crate's build), nor the
+    # multi-threaded encoder, which needs threads.
     local skip
-    for skip in crc32_small crc64_small crc32_tablegen crc64_tablegen fastpos_tablegen price_tablegen \
-        stream_encoder_mt outqueue hardware_cputhreads hardware_physmem; do
+    for skip in crc32_small crc64_small stream_encoder_mt outqueue; do
         sources=("${sources[@]/*\/$skip.c/}")
     done
     cflags=(-std=gnu99 -DHAVE_CONFIG_H -I"$here/config/xz" -I"$d"/api -I"$d"/common
@@ -157,8 +163,95 @@ prog_xz() {
     wasm_libs=(-lwasi-emulated-signal)
 }
 
+prog_sqlite() {
+    use_crate libsqlite3-sys
+    sources=(sqlite3/sqlite3.c)
+    cflags=(-Isqlite3 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_TEMP_STORE=3
+        -DLONGDOUBLE_TYPE=double)
+    # As libsqlite3-sys builds it for wasm32-wasi.
+    wasm_cflags=(-D_WASI_EMULATED_MMAN -D_WASI_EMULATED_GETPID -D_WASI_EMULATED_SIGNAL
+        -D_WASI_EMULATED_PROCESS_CLOCKS)
+    wasm_libs=(-lwasi-emulated-mman -lwasi-emulated-getpid -lwasi-emulated-signal
+        -lwasi-emulated-process-clocks)
+}
+
+prog_lua() {
+    use_crate lua-src
+    local d=lua-5.4.9
+    sources=("$d"/*.c)
+    # Not the two programs, nor the libraries the driver leaves out (io, os,
+    # package), which need a process and a file system.
+    local skip
+    for skip in lua luac liolib loslib loadlib linit; do
+        sources=("${sources[@]/*\/$skip.c/}")
+    done
+    cflags=(-I"$d")
+    # No signal.h on WASI: Lua only needs an atomic type for its hook flag.
+    wasm_cflags=(-I"$here/config/lua-wasi" -Dl_signalT=int)
+}
+
+prog_pcre2() {
+    use_crate pcre2-sys
+    sources=(upstream/src/*.c)
+    # As pcre2-sys: the JIT parts and the Unicode tables are included by
+    # other files, not compiled alone; the JIT is off.
+    local skip
+    for skip in pcre2_jit_match pcre2_jit_misc pcre2_ucptables; do
+        sources=("${sources[@]/*\/$skip.c/}")
+    done
+    cflags=(-Iupstream/src -Iupstream/deps -Iupstream/include -DPCRE2_CODE_UNIT_WIDTH=8 -DHAVE_CONFIG_H
+        -DPCRE2_STATIC -DSUPPORT_PCRE2_8 -DSUPPORT_UNICODE -DHAVE_STDLIB_H -DHAVE_MEMMOVE -DSTDC_HEADERS)
+}
+
+prog_yyjson() {
+    use_crate yyjson-sys
+    sources=(yyjson/src/yyjson.c)
+    cflags=(-Iyyjson/src)
+}
+
+prog_mbedtls() {
+    use_crate mbedtls-sys-auto
+    sources=(vendor/library/*.c)
+    # The default configuration; not the modules for sockets, timers and OS
+    # entropy, which the driver does not use and WASI does not have.
+    local skip
+    for skip in net_sockets timing entropy_poll; do
+        sources=("${sources[@]/*\/$skip.c/}")
+    done
+    cflags=(-Ivendor/include)
+}
+
+prog_libdeflate() {
+    use_crate libdeflate-sys
+    sources=(libdeflate/lib/*.c libdeflate/lib/x86/*.c libdeflate/lib/arm/*.c)
+    cflags=(-Ilibdeflate)
+}
+prog_libdeflate_simd() { prog_libdeflate; driver=libdeflate; simd=1; }
+
+# xxHash 0.8.3, header-only (the driver includes it with XXH_INLINE_ALL).
+# Its wasm SIMD path needs SIMDe's arm_neon.h, so it is built with its
+# scalar code (XXH_VECTOR=XXH_SCALAR), which -msimd128 lets clang vectorize.
+prog_xxhash() {
+    use_crate xxhash-c-sys
+    sources=()
+    cflags=(-Isrc/c -DXXH_VECTOR=0)
+    # Not even the header of that path (clang's own arm_neon.h is found).
+    wasm_cflags=("-DXXH_HAS_INCLUDE(x)=0")
+}
+prog_xxhash_simd() { prog_xxhash; driver=xxhash; simd=1; }
+
+# BLAKE3's C code: its portable implementation (the SIMD ones are x86 and
+# Arm only), also natively so that both builds run the same code.
+prog_blake3() {
+    use_crate blake3
+    sources=(c/blake3.c c/blake3_dispatch.c c/blake3_portable.c)
+    cflags=(-Ic -DBLAKE3_NO_SSE2 -DBLAKE3_NO_SSE41 -DBLAKE3_NO_AVX2 -DBLAKE3_NO_AVX512 -DBLAKE3_USE_NEON=0)
+}
+prog_blake3_simd() { prog_blake3; driver=blake3; simd=1; }
+
 # Every program the corpus holds, in the order they are built and run.
-all_programs=(zstd zstd-simd zlib lz4 brotli xz)
+all_programs=(zstd zstd-simd zlib lz4 brotli xz sqlite lua pcre2 yyjson mbedtls libdeflate libdeflate-simd
+    xxhash xxhash-simd blake3 blake3-simd)
 
 # --- Building ---------------------------------------------------------------------
 
@@ -200,7 +293,9 @@ build() {
     # Absolute paths, with globs expanded in the crate and empty entries dropped.
     local s abs=()
     for s in "${sources[@]}"; do
-        [[ -n "$s" ]] && abs+=("$crate/$s")
+        if [[ -n "$s" ]]; then
+            abs+=("$crate/$s")
+        fi
     done
     sources=("${abs[@]}")
 
@@ -212,7 +307,14 @@ build() {
         gcc --version | head -1
         printf '%s\n' "$crate" "$simd" "${sources[@]}" -- "${cflags[@]}" -- "${wasm_cflags[@]}" \
             -- "${native_cflags[@]}"
-        find "$here/config" -type f | sort | xargs cat
+        # The files of ours the flags name (configuration headers, shims).
+        local f
+        for f in "${cflags[@]}" "${wasm_cflags[@]}" "${native_cflags[@]}"; do
+            f="${f#-I}"
+            if [[ "$f" == "$here"/* && -e "$f" ]]; then
+                find "$f" -type f | sort | xargs cat
+            fi
+        done
     } | sha256sum | cut -d' ' -f1)"
     stamp="$( {
         echo "$lib_stamp"
@@ -239,17 +341,27 @@ build() {
         printf '%s\n' -w "${cflags[@]}" "${native_cflags[@]}" >"$native_rsp"
         compile "$obj/wasm" "$wasm_rsp" "${wasm_cc[@]}"
         compile "$obj/native" "$native_rsp" "${native_cc[@]}"
+        # Archives, so only the objects the driver needs are linked.
+        if ((${#sources[@]})); then
+            llvm-ar-14 rcs "$obj/wasm.a" "$obj"/wasm/*.o
+            ar rcs "$obj/native.a" "$obj"/native/*.o
+        fi
         echo "$lib_stamp" >"$obj/.stamp"
     fi
 
     say "$name: linking with drivers/$driver.c"
+    local wasm_lib=() native_lib=()
+    if ((${#sources[@]})); then
+        wasm_lib=("$obj/wasm.a")
+        native_lib=("$obj/native.a")
+    fi
     local link=(-Wl,-z,stack-size=1048576 "${wasm_libs[@]}")
     (cd "$crate" &&
-        "${wasm_cc[@]}" "@$wasm_rsp" -I"$here/drivers" "$driver_c" "$obj"/wasm/*.o "${link[@]}" \
+        "${wasm_cc[@]}" "@$wasm_rsp" -I"$here/drivers" "$driver_c" "${wasm_lib[@]}" "${link[@]}" \
             -o "$dir/$name.wasm" &&
-        "${wasm_cc[@]}" "@$wasm_rsp" -DCORPUS_STANDALONE -I"$here/drivers" "$driver_c" "$obj"/wasm/*.o \
+        "${wasm_cc[@]}" "@$wasm_rsp" -DCORPUS_STANDALONE -I"$here/drivers" "$driver_c" "${wasm_lib[@]}" \
             "${link[@]}" -o "$dir/$name.standalone.wasm" &&
-        "${native_cc[@]}" "@$native_rsp" -I"$here/drivers" "$driver_c" "$obj"/native/*.o -lm -o "$native")
+        "${native_cc[@]}" "@$native_rsp" -I"$here/drivers" "$driver_c" "${native_lib[@]}" -lm -o "$native")
 
     say "$name: running the native build"
     "$native" >"$dir/$name.stdout.expected"
