@@ -18,6 +18,7 @@
 #                               built natively with gcc
 #   NAME/NAME.stderr.expected   empty
 #   obj/NAME/, native/NAME      objects and the native build
+#   wisp-interp                 `wisp` pinned to --tier interp (see run.sh)
 #
 # The wasm builds use Debian's clang, lld and wasi-libc
 # (`clang --target=wasm32-wasi --sysroot=/usr -O2`, plus `-msimd128` for
@@ -383,6 +384,14 @@ build() {
     fi
     echo "$stamp" >"$dir/.stamp"
 }
+
+# The `wisp --tier interp` wrapper that run.sh hands to programs-vs-wasmi.sh.
+wrapper="$out/wisp-interp"
+if [[ ! -x "$wrapper" || "$here/wisp-interp.c" -nt "$wrapper" ]]; then
+    say "building $wrapper"
+    mkdir -p "$out"
+    gcc -O2 -DDEFAULT_WISP="\"${CARGO_TARGET_DIR:-$root/target}/release/wisp\"" "$here/wisp-interp.c" -o "$wrapper"
+fi
 
 programs=("$@")
 ((${#programs[@]})) || programs=("${all_programs[@]}")

@@ -8,7 +8,8 @@
 # Builds the corpus (build.sh; already built programs are skipped) and
 # the release `wisp` (cargo build --release -p wisp-cli, unless WISP_BIN
 # names a binary), then runs benches/programs-vs-wasmi.sh on the corpus
-# with `wisp run --tier interp` (through benches/corpus/wisp-interp) and
+# with `wisp run --tier interp` (through target/corpus/wisp-interp, which
+# build.sh compiles from wisp-interp.c) and
 # copies its table to target/bench/corpus-vs-wasmi.md. With --tuned it
 # runs the same on $WISP_SHARED/bench (default ../shared/bench beside the
 # repository) into target/bench/tuned-vs-wasmi.md. RUNS (default 3) and
@@ -44,11 +45,11 @@ command -v hyperfine >/dev/null || {
 
 corpus="${CORPUS_DIR:-$target_dir/corpus}"
 echo "run: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-WISP="$here/wisp-interp" "$root/benches/programs-vs-wasmi.sh" --runs "$runs" "$corpus" "$@"
+WISP="$corpus/wisp-interp" "$root/benches/programs-vs-wasmi.sh" --runs "$runs" "$corpus" "$@"
 cp "$target_dir/bench/programs-vs-wasmi.md" "$target_dir/bench/corpus-vs-wasmi.md"
 if ((tuned)); then
     shared="${WISP_SHARED:-$root/../shared}"
-    WISP="$here/wisp-interp" "$root/benches/programs-vs-wasmi.sh" --runs "$runs" "$shared/bench"
+    WISP="$corpus/wisp-interp" "$root/benches/programs-vs-wasmi.sh" --runs "$runs" "$shared/bench"
     cp "$target_dir/bench/programs-vs-wasmi.md" "$target_dir/bench/tuned-vs-wasmi.md"
 fi
 echo "run: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
