@@ -276,12 +276,22 @@ fn backtrace(store: &StoreInner, entered: u32, pcs: &[usize]) -> Backtrace {
             _ => None,
         }
     };
+    // Consecutive frames mostly run the same module's code (a deep
+    // recursion has thousands): look its instance up once per run.
+    let mut last: Option<(usize, Option<u32>)> = None;
     let frames = pcs
         .iter()
         .filter_map(|&pc| {
             let info = crate::vm::code::lookup(pc)?;
             let func = info.func_at(pc)?;
-            let instance = instance_of(info.start);
+            let instance = match last {
+                Some((start, instance)) if start == info.start => instance,
+                _ => {
+                    let instance = instance_of(info.start);
+                    last = Some((info.start, instance));
+                    instance
+                }
+            };
             Some(FrameInfo {
                 module_name: info.module_name.clone(),
                 func_index: func,
